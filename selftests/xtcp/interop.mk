@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Interop and socket-API tests for AF_XTCP, included by the lead's Makefile.
+#
+# Every scenario runs against AF_INET (the oracle: stock Linux TCP on both
+# ends) and against AF_XTCP. The AF_INET-only programs (*_tcp) are active;
+# the AF_XTCP ones stay in XTCP_PENDING until the module carries data.
+
+# The suite's netcat, used by the shell tests.
+TEST_GEN_FILES += xtcp_connect
+
+TEST_FILES += interop_lib.sh
+
+LOCAL_HDRS += $(abspath interop_util.h) \
+	      $(abspath ../../include/uapi/linux/xtcp.h)
