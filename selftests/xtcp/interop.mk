@@ -13,3 +13,9 @@ TEST_FILES += interop_lib.sh
 
 LOCAL_HDRS += $(abspath interop_util.h) \
 	      $(abspath ../../include/uapi/linux/xtcp.h)
+
+# Bulk transfers (veth, loopback, sendfile, netem), checked by SHA-256.
+TEST_PROGS += interop_transfer_tcp.sh
+XTCP_PENDING += interop_transfer.sh
+# The *_tcp.sh wrappers exec the main script: ship it even while pending.
+TEST_PROGS_EXTENDED += interop_transfer.sh
