@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell helpers shared by the xtcp selftests: KTAP output, module loading,
+# network namespaces. Source it: . "$(dirname "$0")/lib.sh"
+
+XTCP_TOP=${XTCP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+ktap_n=0 ktap_pass=0 ktap_fail=0 ktap_skip=0
+
+ktap_header() {	# ktap_header PLAN
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+ktap_result() {	# ktap_result 0|1|4 NAME [REASON]
+	ktap_n=$((ktap_n + 1))
+	case "$1" in
+	0) ktap_pass=$((ktap_pass + 1)); echo "ok $ktap_n $2" ;;
+	4) ktap_skip=$((ktap_skip + 1)); echo "ok $ktap_n $2 # SKIP ${3:-}" ;;
+	*) ktap_fail=$((ktap_fail + 1)); echo "not ok $ktap_n $2${3:+ # $3}" ;;
+	esac
+}
+
+# ktap_run NAME CMD...: run one subtest; its exit status is the verdict
+# (0 pass, 4 skip, anything else fail). Output is prefixed with "# ".
+ktap_run() {
+	local name=$1 rc
+	shift
+	"$@" 2>&1 | sed 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	ktap_result "$rc" "$name"
+}
+
+ktap_finish() {
+	echo "# Totals: pass:$ktap_pass fail:$ktap_fail xfail:0 xpass:0 skip:$ktap_skip error:0"
+	[ "$ktap_fail" -eq 0 ] || exit $KSFT_FAIL
+	[ "$ktap_pass" -gt 0 ] || [ "$ktap_skip" -eq 0 ] || exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+log() { echo "$*" >&2; }
+
+# Modules ---------------------------------------------------------------
+
+xtcp_load() {	# xtcp_load [PARAMS...]
+	[ -d /sys/module/xtcp ] && return 0
+	insmod "$XTCP_TOP/module/xtcp.ko" "$@"
+}
+
+xtcp_unload() {
+	[ -d /sys/module/xtcp ] || return 0
+	rmmod xtcp
+}
+
+xtcp_family() {
+	cat /sys/module/xtcp/parameters/family 2>/dev/null || echo 22
+}
+
+# xigb_bind PCIADDR: drive that NIC with xtcp_igb (loading it if needed).
+xigb_bind() {
+	local dev=$1
+	[ -d /sys/module/xtcp_igb ] || insmod "$XTCP_TOP/driver/xtcp_igb.ko" || return 1
+	echo xtcp_igb >"/sys/bus/pci/devices/$dev/driver_override"
+	if [ ! -e "/sys/bus/pci/devices/$dev/driver" ]; then
+		echo "$dev" >/sys/bus/pci/drivers/xtcp_igb/bind
+	fi
+}
+
+# igb_bind PCIADDR: drive that NIC with the stock igb driver.
+igb_bind() {
+	local dev=$1
+	modprobe igb || return 1
+	echo igb >"/sys/bus/pci/devices/$dev/driver_override"
+	if [ ! -e "/sys/bus/pci/devices/$dev/driver" ]; then
+		echo "$dev" >/sys/bus/pci/drivers/igb/bind
+	fi
+}
+
+# pci_netdev PCIADDR: the netdev name of a bound NIC.
+pci_netdev() {
+	ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n 1
+}
+
+# Namespaces --------------------------------------------------------------
+
+# veth_pair NS1 NS2: two namespaces joined by veth, 10.0.1.1/24 in NS1 and
+# 10.0.1.2/24 in NS2 (interfaces "veth0" in both).
+veth_pair() {
+	local a=$1 b=$2
+	modprobe veth || return 1
+	ip netns add "$a" && ip netns add "$b" || return 1
+	ip -n "$a" link set lo up
+	ip -n "$b" link set lo up
+	ip link add veth0 netns "$a" type veth peer name veth0 netns "$b" || return 1
+	ip -n "$a" addr add 10.0.1.1/24 dev veth0
+	ip -n "$b" addr add 10.0.1.2/24 dev veth0
+	ip -n "$a" link set veth0 up
+	ip -n "$b" link set veth0 up
+}
+
+ns_cleanup() {	# ns_cleanup NS...
+	local ns
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# wait_listen NS PORT [SECS]: wait for a TCP (or xtcp) listener on PORT.
+wait_listen() {
+	local ns=$1 port=$2 secs=${3:-10} i hex
+	hex=$(printf '%04X' "$port")
+	for i in $(seq $((secs * 10))); do
+		if ip netns exec "$ns" cat /proc/net/tcp /proc/net/xtcp 2>/dev/null |
+			awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
