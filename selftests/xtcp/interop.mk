@@ -19,3 +19,8 @@ TEST_PROGS += interop_transfer_tcp.sh
 XTCP_PENDING += interop_transfer.sh
 # The *_tcp.sh wrappers exec the main script: ship it even while pending.
 TEST_PROGS_EXTENDED += interop_transfer.sh
+
+# Socket API table: return value, errno and details vs AF_INET.
+TEST_GEN_PROGS += interop_api_tcp
+XTCP_PENDING += interop_api
+LOCAL_HDRS += $(abspath interop_api_cases.h)

@@ -11,6 +11,7 @@
 #define INTEROP_UTIL_H
 
 #include <errno.h>
+#include <linux/types.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,13 @@ static inline const char *interop_errname(int err)
 
 /* SHA-256 (FIPS 180-4), small and portable; speed is not the point here. */
 struct interop_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
+	__u32 h[8];
+	__u64 len;
+	__u8 buf[64];
 	size_t fill;
 };
 
-static const uint32_t interop_sha256_k[64] = {
+static const __u32 interop_sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
 	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -72,14 +73,14 @@ static const uint32_t interop_sha256_k[64] = {
 	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static inline uint32_t interop_ror(uint32_t x, int n)
+static inline __u32 interop_ror(__u32 x, int n)
 {
 	return (x >> n) | (x << (32 - n));
 }
 
 static inline void interop_sha256_init(struct interop_sha256 *s)
 {
-	static const uint32_t iv[8] = {
+	static const __u32 iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 	};
@@ -90,18 +91,18 @@ static inline void interop_sha256_init(struct interop_sha256 *s)
 }
 
 static inline void interop_sha256_block(struct interop_sha256 *s,
-					const uint8_t *p)
+					const __u8 *p)
 {
-	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+	__u32 w[64], a, b, c, d, e, f, g, h, t1, t2;
 	int i;
 
 	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+		w[i] = (__u32)p[4 * i] << 24 | (__u32)p[4 * i + 1] << 16 |
+		       (__u32)p[4 * i + 2] << 8 | p[4 * i + 3];
 	for (; i < 64; i++) {
-		uint32_t s0 = interop_ror(w[i - 15], 7) ^
+		__u32 s0 = interop_ror(w[i - 15], 7) ^
 			      interop_ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = interop_ror(w[i - 2], 17) ^
+		__u32 s1 = interop_ror(w[i - 2], 17) ^
 			      interop_ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
 
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
@@ -124,7 +125,7 @@ static inline void interop_sha256_block(struct interop_sha256 *s,
 static inline void interop_sha256_update(struct interop_sha256 *s,
 					 const void *data, size_t len)
 {
-	const uint8_t *p = data;
+	const __u8 *p = data;
 
 	s->len += len;
 	if (s->fill) {
@@ -151,8 +152,8 @@ static inline void interop_sha256_update(struct interop_sha256 *s,
 static inline void interop_sha256_final(struct interop_sha256 *s,
 					char out[65])
 {
-	uint64_t bits = s->len * 8;
-	uint8_t pad[72] = { 0x80 };
+	__u64 bits = s->len * 8;
+	__u8 pad[72] = { 0x80 };
 	size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
 	int i;
 

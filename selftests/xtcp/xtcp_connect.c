@@ -42,7 +42,7 @@
 
 #include "interop_util.h"
 
-#define MAX_CHUNK	(1 << 20)
+#define MAX_CHUNK	(1024 * 1024)
 #define RECV_BUF	(64 * 1024)
 
 enum io_mode { MODE_POLL, MODE_SENDFILE };
@@ -58,7 +58,7 @@ static struct {
 	const char *out_file;
 	const char *ready_file;
 	unsigned long long nbytes;
-	uint64_t seed;
+	__u64 seed;
 	size_t max_chunk;
 	int timeout_s;
 	int sndbuf, rcvbuf;
@@ -126,16 +126,16 @@ static void sys_fail(const char *what, int err)
 	exit(1);
 }
 
-static uint64_t now_ms(void)
+static __u64 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* xorshift64*: deterministic per seed, so a failing run can be replayed. */
-static uint64_t rnd_next(uint64_t *s)
+static __u64 rnd_next(__u64 *s)
 {
 	*s ^= *s >> 12;
 	*s ^= *s << 25;
@@ -143,17 +143,17 @@ static uint64_t rnd_next(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dULL;
 }
 
-static void rnd_fill(uint64_t *s, uint8_t *p, size_t len)
+static void rnd_fill(__u64 *s, __u8 *p, size_t len)
 {
 	while (len >= 8) {
-		uint64_t v = rnd_next(s);
+		__u64 v = rnd_next(s);
 
 		memcpy(p, &v, 8);
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
-		uint64_t v = rnd_next(s);
+		__u64 v = rnd_next(s);
 
 		memcpy(p, &v, len);
 	}
@@ -163,18 +163,11 @@ static unsigned long long parse_size(const char *s)
 {
 	char *end;
 	unsigned long long v = strtoull(s, &end, 0);
+	const char *units = "KMG", *u = *end ? strchr(units, *end) : NULL;
 
-	switch (*end) {
-	case 'G': case 'g':
-		v <<= 10;
-		/* fallthrough */
-	case 'M': case 'm':
-		v <<= 10;
-		/* fallthrough */
-	case 'K': case 'k':
-		v <<= 10;
+	if (u) {
+		v <<= 10 * (u - units + 1);
 		end++;
-		break;
 	}
 	if (*end)
 		die("bad size '%s'", s);
@@ -226,10 +219,10 @@ static void set_nonblock(int fd)
 /* What this side sends: a file, or opt.nbytes from the seeded PRNG. */
 struct source {
 	int fd;			/* input file, or memfd in sendfile mode */
-	uint64_t rnd;		/* data PRNG state */
-	uint64_t size_rnd;	/* write-size PRNG state */
+	__u64 rnd;		/* data PRNG state */
+	__u64 size_rnd;	/* write-size PRNG state */
 	unsigned long long total, done;
-	uint8_t *chunk;
+	__u8 *chunk;
 	size_t chunk_len, chunk_off;
 	struct interop_sha256 sha;
 };
@@ -356,13 +349,13 @@ static bool source_send(struct source *src, int sock)
 
 static int copy_io(int sock)
 {
-	static uint8_t rbuf[RECV_BUF];
+	static __u8 rbuf[RECV_BUF];
 	struct interop_sha256 rsha;
 	struct source src;
 	unsigned long long rcvd = 0;
 	bool rd_done = false, wr_done = false;
 	int out = -1;
-	uint64_t t0 = now_ms();
+	__u64 t0 = now_ms();
 	char hex[65];
 
 	source_open(&src);
@@ -546,7 +539,7 @@ static int run_client(void)
 	return ret;
 }
 
-static void usage(void)
+static void print_help(void)
 {
 	fprintf(stderr,
 		"usage: %s [-l] [-s XTCP|TCP] [-A] [-m poll|sendfile] [-p port]\n"
@@ -587,7 +580,7 @@ int main(int argc, char **argv)
 			else if (!strcasecmp(optarg, "TCP"))
 				opt.xtcp = false;
 			else
-				usage();
+				print_help();
 			break;
 		case 'A':
 			opt.xtcp_addr = true;
@@ -598,7 +591,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "sendfile"))
 				opt.mode = MODE_SENDFILE;
 			else
-				usage();
+				print_help();
 			break;
 		case 'p':
 			opt.port = atoi(optarg);
@@ -615,7 +608,7 @@ int main(int argc, char **argv)
 		case 'c':
 			opt.max_chunk = parse_size(optarg);
 			if (!opt.max_chunk || opt.max_chunk > 64 * MAX_CHUNK)
-				usage();
+				print_help();
 			break;
 		case 'o':
 			opt.out_file = optarg;
@@ -660,13 +653,13 @@ int main(int argc, char **argv)
 			opt.expect_err = optarg;
 			break;
 		default:
-			usage();
+			print_help();
 		}
 	}
 	if (optind < argc)
 		opt.host = argv[optind++];
 	if (optind != argc || opt.timeout_s <= 0 || opt.iterations <= 0)
-		usage();
+		print_help();
 	if (opt.in_file && opt.nbytes)
 		die("-i and -n are exclusive");
 
