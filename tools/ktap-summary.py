@@ -59,7 +59,9 @@ def main():
     for path in sys.argv[1:]:
         try:
             with open(path, errors="replace") as f:
-                results.extend(parse(f))
+                found = parse(f)
+            # A log without a single result means its stage never ran.
+            results.extend(found or [("fail", path + " (no test results)")])
         except FileNotFoundError:
             results.append(("fail", path + " (log missing)"))
     n = {"pass": 0, "fail": 0, "skip": 0}
