@@ -76,6 +76,7 @@ kernel_source_files() {
 	local deb tmp
 	tmp=$(mktemp -d)
 	apt_update
+	chmod 755 "$tmp" # apt's sandbox user writes the download here
 	(cd "$tmp" && apt-get download -qq linux-source-6.12 >/dev/null)
 	deb=$(ls "$tmp"/linux-source-6.12_*.deb)
 	log "extracting kselftest harness and checkpatch from $(basename "$deb")"
@@ -103,10 +104,11 @@ kernel
 install_pkgs busybox-static sparse iproute2 ethtool tcpdump trace-cmd \
 	iperf3 socat netcat-openbsd kmod cpio gzip xz-utils python3 perl \
 	make gcc libc6-dev linux-libc-dev bc flex bison libelf-dev
-if ! command -v perf >/dev/null 2>&1 || ! perf version >/dev/null 2>&1; then
+# perf that matches the guest kernel (6.12) comes from backports.
+if ! dpkg-query -W -f='${Version}' linux-perf 2>/dev/null | grep -q '^6\.12'; then
 	apt_update
-	apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-perf >/dev/null ||
-		install_pkgs linux-perf
+	log "installing linux-perf from bookworm-backports"
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports linux-perf >/dev/null
 fi
 kernel_source_files
 log "ready (cache: $cache)"
