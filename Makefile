@@ -41,7 +41,7 @@ driver:
 	$(MAKE) -C $(KDIR) M=$(TOP)/driver modules
 
 selftests:
-	$(MAKE) -C selftests/xtcp KSRC_CACHE=$(KSRC_CACHE)
+	$(MAKE) -C selftests KSRC_CACHE=$(KSRC_CACHE)
 
 tools:
 	$(MAKE) -C tools
@@ -52,5 +52,5 @@ check:
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP)/module clean
 	$(MAKE) -C $(KDIR) M=$(TOP)/driver clean
-	$(MAKE) -C selftests/xtcp KSRC_CACHE=$(KSRC_CACHE) clean
+	$(MAKE) -C selftests KSRC_CACHE=$(KSRC_CACHE) clean
 	$(MAKE) -C tools clean
