@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xtcp: internal declarations shared by the module's stages.
+ *
+ * An xtcp socket is laid out as a struct tcp_sock (first member of struct
+ * xtcp_sock), so inet_sk(), inet_csk() and tcp_sk() work on it and the
+ * tcp_sock fields keep their meaning: xtcp keeps snd_una, snd_nxt, rcv_nxt,
+ * snd_cwnd, srtt_us, packets_out, write_seq, copied_seq, ... true.
+ */
+#ifndef _NET_XTCP_H
+#define _NET_XTCP_H
+
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+
+struct xtcp_sock {
+	struct tcp_sock tp;		/* must stay first */
+	u64 cookie;			/* identifies the socket in traces */
+
+	/* Segments sent and not yet acknowledged, in sequence order. */
+	struct sk_buff_head rtx_queue;
+	/* Segments received beyond rcv_nxt, in sequence order, no overlap. */
+	struct sk_buff_head ooo_queue;
+
+	/* Listener: children that finished the handshake, oldest first. */
+	struct list_head accept_q;
+	u32 accept_len;			/* entries on accept_q */
+	u32 syn_len;			/* children still in SYN_RECV */
+	u32 backlog;			/* listen() backlog */
+
+	/* Child: link on the listener's accept_q, and the listener itself
+	 * (holding a reference) until accept() or the listener's close.
+	 */
+	struct list_head accept_node;
+	struct sock *parent;
+
+	/* RTT sampling without timestamps (Karn): one timed segment. */
+	u32 rtt_seq_end;
+	u64 rtt_start_us;
+	bool rtt_pending;
+
+	u8 dupacks;			/* duplicate ACKs in a row */
+	u8 syn_ts:1,			/* our SYN offers timestamps */
+	   syn_sack:1,			/* ... SACK-permitted */
+	   syn_wscale:1;		/* ... window scaling */
+	unsigned long deferred;		/* XTCP_*_DEFERRED: timer work for release_cb */
+	spinlock_t accept_lock;		/* listener: accept_q, accept_len, syn_len */
+	u32 fin_seq;			/* sequence number our FIN uses */
+	bool fin_queued;		/* FIN is on the write queue or sent */
+	u32 challenge_stamp;		/* RFC 5961 rate limit: second */
+	u32 challenge_count;
+};
+
+static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
+{
+	return (struct xtcp_sock *)sk;
+}
+
+/* Per-segment control block, in skb->cb for skbs owned by xtcp. The IP
+ * layer's IPCB overlaps it and is cleared on the clone before IP output.
+ */
+struct xtcp_skb_cb {
+	u32 seq;			/* first sequence number */
+	u32 end_seq;			/* seq + SYN + FIN + len */
+	u64 when_us;			/* last transmit time, tcp_clock_us() */
+	u8 tcp_flags;			/* TCPHDR_* */
+	u8 retrans;			/* times retransmitted */
+	u8 charged:1,			/* counted in sk_wmem_queued */
+	   lost:1,			/* presumed lost, to retransmit */
+	   retrans_out:1;		/* lost and retransmitted, unacked */
+	u32 ack_seq;			/* input: the segment's ACK field */
+	u16 window;			/* input: raw window field */
+	u32 ts_val;			/* input: timestamp option value */
+	u32 ts_ecr;			/* input: timestamp echo reply */
+	bool has_ts;
+};
+
+#define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* Why write_xmit stopped (the xtcp:write_xmit tracepoint's reason). */
+enum xtcp_hold_reason {
+	XTCP_HOLD_NONE,		/* the segment was sent */
+	XTCP_HOLD_CWND,		/* congestion window full */
+	XTCP_HOLD_RWND,		/* beyond the peer's receive window */
+	XTCP_HOLD_NAGLE,	/* small segment held by Nagle */
+	XTCP_HOLD_CORK,		/* small segment held by TCP_CORK/MSG_MORE */
+	XTCP_HOLD_ERROR,	/* transmit failed (no route, no memory) */
+};
+
+enum {
+	XTCP_WRITE_TIMER_DEFERRED,
+	XTCP_DELACK_TIMER_DEFERRED,
+};
+
+/* Counters in the spirit of /proc/net/snmp's Tcp: line. */
+enum xtcp_mib {
+	XTCP_MIB_ACTIVEOPENS,
+	XTCP_MIB_PASSIVEOPENS,
+	XTCP_MIB_ATTEMPTFAILS,
+	XTCP_MIB_ESTABRESETS,
+	XTCP_MIB_INSEGS,
+	XTCP_MIB_OUTSEGS,
+	XTCP_MIB_RETRANSSEGS,
+	XTCP_MIB_INERRS,
+	XTCP_MIB_OUTRSTS,
+	XTCP_MIB_INCSUMERRORS,
+	XTCP_MIB_RTOS,
+	XTCP_MIB_FASTRETRANS,
+	XTCP_MIB_LISTENDROPS,
+	XTCP_MIB_OOOQUEUED,
+	XTCP_MIB_CHALLENGEACKS,
+	XTCP_MIB_MAX
+};
+
+DECLARE_PER_CPU(unsigned long, xtcp_mib[XTCP_MIB_MAX]);
+
+static inline void xtcp_mib_inc(const struct sock *sk, enum xtcp_mib idx)
+{
+	this_cpu_inc(xtcp_mib[idx]);
+}
+
+static inline bool icsk_pending_probe(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0;
+}
+
+extern struct proto xtcp_prot;
+extern const struct proto_ops xtcp_stream_ops;
+extern int xtcp_family;
+extern unsigned int xtcp_net_id;
+
+/* xtcp_hash.c: per-netns tables and ports */
+#define XTCP_EHASH_BITS		10
+#define XTCP_LHASH_BITS		6
+
+struct xtcp_net {
+	spinlock_t lock;		/* protects both tables' writers */
+	u32 seed;
+	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
+	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
+};
+
+int xtcp_hash(struct sock *sk);
+void xtcp_unhash(struct sock *sk);
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport);
+int xtcp_get_port(struct sock *sk, unsigned short snum);
+bool xtcp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
+		       __be32 faddr, __be16 fport);
+int xtcp_pernet_init(struct net *net);
+void xtcp_pernet_exit(struct net *net);
+
+/* xtcp_proto.c */
+void xtcp_set_state(struct sock *sk, int state);
+void xtcp_done(struct sock *sk);
+void xtcp_destroy_sock(struct sock *sk);
+int xtcp_disconnect(struct sock *sk, int flags);
+int xtcp_proto_init(void);
+void xtcp_proto_exit(void);
+
+/* xtcp_input.c */
+int xtcp_input_init_net(struct net *net);
+void xtcp_input_exit_net(struct net *net);
+int xtcp_v4_rcv(struct sock *sk, struct sk_buff *skb);
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_rcv_space_changed(struct sock *sk);
+
+/* xtcp_sendmsg.c */
+int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+void xtcp_free_queues(struct sock *sk);
+
+/* xtcp_recvmsg.c */
+int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len);
+void xtcp_cleanup_rbuf(struct sock *sk, int copied);
+
+/* xtcp_output.c */
+void xtcp_push(struct sock *sk, int flags, unsigned int mss, int nonagle);
+void xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle);
+bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
+		     gfp_t gfp);
+void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags);
+void xtcp_xmit_retransmit_queue(struct sock *sk);
+int xtcp_send_probe(struct sock *sk);
+void xtcp_send_challenge_ack(struct sock *sk);
+void xtcp_send_reset_seq(struct sock *sk, u32 seq);
+void xtcp_build_sack(struct sock *sk, u32 recent_seq);
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone,
+		      gfp_t gfp);
+int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int xtcp_send_synack(struct sock *sk);
+void xtcp_send_ack(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_send_active_reset(struct sock *sk, gfp_t gfp);
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+unsigned int xtcp_current_mss(struct sock *sk);
+unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
+u32 xtcp_select_window(struct sock *sk);
+
+/* xtcp_ip_output.c */
+int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
+struct rtable *xtcp_ip_route(struct sock *sk);
+
+/* xtcp_timer.c */
+void xtcp_init_xmit_timers(struct sock *sk);
+void xtcp_reset_rto_timer(struct sock *sk);
+void xtcp_time_wait(struct sock *sk);
+void xtcp_reset_keepalive(struct sock *sk);
+void xtcp_set_keepalive(struct sock *sk, int val);
+void xtcp_delack_schedule(struct sock *sk);
+void xtcp_check_probe_timer(struct sock *sk);
+void xtcp_release_cb(struct sock *sk);
+int xtcp_init_conn(struct sock *sk);
+void xtcp_reset_conn_vars(struct sock *sk);
+void xtcp_syn_recv_timeout(struct sock *sk);
+void xtcp_free_rtx_skb(struct sock *sk, struct sk_buff *skb);
+void xtcp_write_err(struct sock *sk);
+
+/* xtcp_cong.c: Reno, RFC 5681 */
+void xtcp_cong_on_ack(struct sock *sk, u32 acked);
+void xtcp_cong_on_loss(struct sock *sk);
+void xtcp_cong_on_rto(struct sock *sk);
+void xtcp_rtt_sample(struct sock *sk, long rtt_us);
+
+/* xtcp_sockopt.c */
+int xtcp_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen);
+int xtcp_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen);
+int xtcp_ioctl(struct sock *sk, int cmd, int *karg);
+
+#define XTCP_TIMEWAIT_LEN	(60 * HZ)	/* 2 * MSL, as TCP_TIMEWAIT_LEN */
+#define XTCP_SYN_RETRIES	6
+#define XTCP_SYNACK_RETRIES	5
+#define XTCP_RETRIES2		15
+
+#endif /* _NET_XTCP_H */

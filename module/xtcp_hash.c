@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp: per-netns socket tables, port ownership and the demux lookup.
+ *
+ * xtcp sockets never enter the kernel TCP established/listening hashes
+ * (tcp_v4_rcv would find them and answer for them). They live in xtcp's
+ * own per-netns tables; ports are taken in the kernel TCP bind hash via
+ * inet_csk_get_port(), so xtcp and the host TCP never both own a port.
+ *
+ * Writers hold the table lock (BH); readers (the netfilter hook) walk
+ * under RCU and take a reference with refcount_inc_not_zero(). Sockets
+ * carry SOCK_RCU_FREE, so a socket seen under RCU is not freed under us.
+ */
+#include <linux/jhash.h>
+#include <linux/rculist.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_connection_sock.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <net/xtcp.h>
+
+unsigned int xtcp_net_id __read_mostly;
+
+static struct xtcp_net *xtcp_pernet(const struct net *net)
+{
+	return net_generic(net, xtcp_net_id);
+}
+
+/* Established: keyed on the 4-tuple as seen from the local end. */
+static u32 xtcp_ehashfn(const struct xtcp_net *xn, __be32 laddr, __be16 lport,
+			__be32 faddr, __be16 fport)
+{
+	return jhash_3words((__force u32)laddr, (__force u32)faddr,
+			    ((__force u32)lport << 16) | (__force u32)fport,
+			    xn->seed) & ((1 << XTCP_EHASH_BITS) - 1);
+}
+
+static u32 xtcp_lhashfn(__be16 lport)
+{
+	return hash_32((__force u32)lport, XTCP_LHASH_BITS);
+}
+
+int xtcp_hash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	struct hlist_head *head;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return 0;
+	if (sk->sk_state == TCP_LISTEN)
+		head = &xn->lhash[xtcp_lhashfn(inet->inet_sport)];
+	else
+		head = &xn->ehash[xtcp_ehashfn(xn, inet->inet_rcv_saddr,
+					       inet->inet_sport,
+					       inet->inet_daddr,
+					       inet->inet_dport)];
+	spin_lock_bh(&xn->lock);
+	if (sk_unhashed(sk)) {
+		sock_hold(sk);		/* the table's reference */
+		hlist_add_head_rcu(&sk->sk_node, head);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	}
+	spin_unlock_bh(&xn->lock);
+	return 0;
+}
+
+void xtcp_unhash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	bool was_hashed = false;
+
+	spin_lock_bh(&xn->lock);
+	if (!sk_unhashed(sk)) {
+		hlist_del_init_rcu(&sk->sk_node);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+		was_hashed = true;
+	}
+	spin_unlock_bh(&xn->lock);
+	/* The caller still holds a reference; RCU readers may still see
+	 * the socket until a grace period passes (SOCK_RCU_FREE).
+	 */
+	if (was_hashed)
+		__sock_put(sk);
+}
+
+/* Is a connected socket with this 4-tuple already in the table?
+ * Used by connect() to refuse a duplicate of an existing connection.
+ */
+bool xtcp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
+		       __be32 faddr, __be16 fport)
+{
+	struct sock *sk = xtcp_lookup(net, faddr, fport, laddr, lport);
+
+	if (!sk)
+		return false;
+	if (sk->sk_state == TCP_LISTEN) {
+		sock_put(sk);
+		return false;
+	}
+	sock_put(sk);
+	return true;
+}
+
+/*
+ * Find the socket for a segment from saddr:sport to daddr:dport: first a
+ * connected socket on the exact 4-tuple, then a listener on daddr:dport
+ * (an exact local address beats a wildcard one). Returns a referenced
+ * socket or NULL. Caller holds rcu_read_lock() or runs in softirq.
+ */
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct sock *sk, *best = NULL;
+	int best_score = 0;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(sk, &xn->ehash[xtcp_ehashfn(xn, daddr, dport,
+							     saddr, sport)],
+				 sk_node) {
+		const struct inet_sock *inet = inet_sk(sk);
+
+		if (inet->inet_sport == dport && inet->inet_dport == sport &&
+		    inet->inet_rcv_saddr == daddr &&
+		    inet->inet_daddr == saddr &&
+		    refcount_inc_not_zero(&sk->sk_refcnt)) {
+			/* Re-check: the slot may have been reused. */
+			if (inet->inet_sport == dport &&
+			    inet->inet_dport == sport &&
+			    inet->inet_rcv_saddr == daddr &&
+			    inet->inet_daddr == saddr) {
+				rcu_read_unlock();
+				return sk;
+			}
+			sock_put(sk);
+		}
+	}
+
+	hlist_for_each_entry_rcu(sk, &xn->lhash[xtcp_lhashfn(dport)], sk_node) {
+		const struct inet_sock *inet = inet_sk(sk);
+		int score;
+
+		if (inet->inet_sport != dport)
+			continue;
+		if (inet->inet_rcv_saddr == daddr)
+			score = 2;
+		else if (!inet->inet_rcv_saddr)
+			score = 1;
+		else
+			continue;
+		if (score > best_score) {
+			best = sk;
+			best_score = score;
+		}
+	}
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
+	rcu_read_unlock();
+	return best;
+}
+
+/*
+ * Take a port in the netns' TCP bind hash: bind conflicts with the host
+ * TCP are then EADDRINUSE in both directions, and an ephemeral port is
+ * one no host TCP socket holds. inet_csk_get_port() only touches the
+ * bind buckets (bhash, bhash2) and icsk_bind_hash/icsk_bind2_hash, never
+ * the established or listening hashes.
+ */
+int xtcp_get_port(struct sock *sk, unsigned short snum)
+{
+	return inet_csk_get_port(sk, snum);
+}
+
+int xtcp_pernet_init(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	int i;
+
+	spin_lock_init(&xn->lock);
+	xn->seed = get_random_u32();
+	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
+		INIT_HLIST_HEAD(&xn->ehash[i]);
+	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
+		INIT_HLIST_HEAD(&xn->lhash[i]);
+	return xtcp_input_init_net(net);
+}
+
+void xtcp_pernet_exit(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	int i;
+
+	xtcp_input_exit_net(net);
+	/* Every socket holds a reference on its netns, so none is left. */
+	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
+		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));
+	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
+		WARN_ON_ONCE(!hlist_empty(&xn->lhash[i]));
+}

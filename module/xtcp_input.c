@@ -1,0 +1,1271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp: the receive side of TCP.
+ *
+ * A netfilter hook at NF_INET_LOCAL_IN, after the filter table (so INPUT
+ * rules apply to xtcp as to TCP) and before conntrack confirmation, looks
+ * each TCP segment up in xtcp's tables and steals the ones addressed to an
+ * xtcp socket; everything else continues to tcp_v4_rcv(). A segment for a
+ * listener that is not a SYN is left to the kernel, whose answer (RST, as
+ * for a port with no connection) is the right one.
+ *
+ * Then, per socket, under bh_lock_sock or from the backlog: the state
+ * machine of RFC 9293 3.10.7, ACK processing (RTT per RFC 6298, Reno
+ * per RFC 5681, NewReno recovery per RFC 6582), in-order delivery with
+ * an out-of-order queue, delayed and quick ACKs, FIN and RST (RFC 5961).
+ */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/secure_seq.h>
+#include <net/tcp.h>
+#include <net/xtcp.h>
+#include <trace/events/xtcp.h>
+
+/* Options of an incoming segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
+struct xtcp_rx_opts {
+	u16 mss;
+	u8 wscale;
+	bool saw_mss, saw_wscale, saw_sack_perm, saw_ts;
+	u32 ts_val, ts_ecr;
+};
+
+static void xtcp_parse_options(const struct tcphdr *th,
+			       struct xtcp_rx_opts *o)
+{
+	const unsigned char *ptr = (const unsigned char *)(th + 1);
+	int length = (th->doff * 4) - sizeof(struct tcphdr);
+
+	memset(o, 0, sizeof(*o));
+	while (length > 0) {
+		int opcode = *ptr++;
+		int opsize;
+
+		if (opcode == TCPOPT_EOL)
+			return;
+		if (opcode == TCPOPT_NOP) {
+			length--;
+			continue;
+		}
+		if (length < 2)
+			return;
+		opsize = *ptr++;
+		if (opsize < 2 || opsize > length)
+			return;	/* malformed: ignore the rest */
+		switch (opcode) {
+		case TCPOPT_MSS:
+			if (opsize == TCPOLEN_MSS && th->syn) {
+				o->mss = get_unaligned_be16(ptr);
+				o->saw_mss = o->mss != 0;
+			}
+			break;
+		case TCPOPT_WINDOW:
+			if (opsize == TCPOLEN_WINDOW && th->syn) {
+				o->wscale = min_t(u8, *ptr, TCP_MAX_WSCALE);
+				o->saw_wscale = true;
+			}
+			break;
+		case TCPOPT_SACK_PERM:
+			if (opsize == TCPOLEN_SACK_PERM && th->syn)
+				o->saw_sack_perm = true;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (opsize == TCPOLEN_TIMESTAMP) {
+				o->saw_ts = true;
+				o->ts_val = get_unaligned_be32(ptr);
+				o->ts_ecr = get_unaligned_be32(ptr + 4);
+			}
+			break;
+		}
+		ptr += opsize - 2;
+		length -= opsize;
+	}
+}
+
+/* Apply what a SYN (or SYN-ACK) offered to what we offered. */
+static void xtcp_negotiate(struct sock *sk, const struct xtcp_rx_opts *o)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (o->saw_mss) {
+		u16 mss = o->mss;
+
+		if (tp->rx_opt.user_mss && tp->rx_opt.user_mss < mss)
+			mss = tp->rx_opt.user_mss;
+		tp->rx_opt.mss_clamp = mss;
+	} else if (tp->rx_opt.user_mss) {
+		tp->rx_opt.mss_clamp = min_t(u16, TCP_MSS_DEFAULT,
+					     tp->rx_opt.user_mss);
+	} else {
+		tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
+	}
+
+	tp->rx_opt.tstamp_ok = xp->syn_ts && o->saw_ts;
+	if (tp->rx_opt.tstamp_ok) {
+		tp->rx_opt.ts_recent = o->ts_val;
+		tp->rx_opt.ts_recent_stamp = ktime_get_seconds();
+	}
+	tp->rx_opt.sack_ok = xp->syn_sack && o->saw_sack_perm;
+	tp->rx_opt.wscale_ok = xp->syn_wscale && o->saw_wscale;
+	if (tp->rx_opt.wscale_ok) {
+		tp->rx_opt.snd_wscale = o->wscale;
+	} else {
+		tp->rx_opt.snd_wscale = 0;
+		tp->rx_opt.rcv_wscale = 0;
+		tp->window_clamp = min(tp->window_clamp, 65535U);
+	}
+}
+
+/* ---- RTT and the retransmission timer (RFC 6298) ---- */
+
+void xtcp_rtt_sample(struct sock *sk, long rtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	long m = max(rtt_us, 1L);
+	u32 rto;
+
+	if (tp->srtt_us) {
+		/* srtt_us holds 8*SRTT, mdev_us/rttvar_us 4*RTTVAR. */
+		long err = m - (tp->srtt_us >> 3);
+
+		tp->srtt_us += err;
+		if (err < 0)
+			err = -err;
+		tp->mdev_us += err - (tp->mdev_us >> 2);
+	} else {
+		tp->srtt_us = m << 3;
+		tp->mdev_us = m << 1;
+	}
+	tp->rttvar_us = max(tp->mdev_us, tcp_rto_min_us(sk));
+	minmax_running_min(&tp->rtt_min, 300 * HZ, tcp_jiffies32, m);
+
+	rto = __tcp_set_rto(tp);
+	icsk->icsk_rto = clamp_t(u32, rto, tcp_rto_min(sk), TCP_RTO_MAX);
+	trace_xtcp_ack(sk, tp->snd_una, 0, tp->snd_wnd);
+}
+
+/* ---- ACK processing ---- */
+
+static void xtcp_ack_update_window(struct sock *sk, const struct sk_buff *skb,
+				   u32 ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 nwin = (u32)cb->window << tp->rx_opt.snd_wscale;
+
+	if (after(ack, tp->snd_una) || after(cb->seq, tp->snd_wl1) ||
+	    (cb->seq == tp->snd_wl1 && (nwin > tp->snd_wnd || !nwin))) {
+		tp->snd_wl1 = cb->seq;
+		if (tp->snd_wnd != nwin) {
+			tp->snd_wnd = nwin;
+			if (nwin > tp->max_window)
+				tp->max_window = nwin;
+		}
+	}
+}
+
+/* Free what the ACK covers; return the number of segments acked. */
+static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u64 now = tcp_clock_us();
+	struct sk_buff *skb;
+	u32 acked = 0;
+
+	*rtt_us = -1;
+	while ((skb = skb_peek(&xp->rtx_queue))) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (after(cb->end_seq, ack)) {
+			/* Partial: drop the acknowledged bytes from the head
+			 * so a retransmission sends only what is missing.
+			 */
+			u32 trim = ack - cb->seq;
+
+			if (cb->tcp_flags & TCPHDR_SYN || !trim ||
+			    skb_cloned(skb) || trim > skb->len)
+				break;
+			__skb_pull(skb, trim);
+			cb->seq = ack;
+			break;
+		}
+		if (!cb->retrans && !tp->rx_opt.tstamp_ok &&
+		    xp->rtt_pending && !after(xp->rtt_seq_end, cb->end_seq)) {
+			*rtt_us = now - xp->rtt_start_us;
+			xp->rtt_pending = false;
+		}
+		if (cb->lost)
+			tp->lost_out--;
+		if (cb->retrans_out)
+			tp->retrans_out--;
+		tp->packets_out--;
+		acked++;
+		__skb_unlink(skb, &xp->rtx_queue);
+		xtcp_free_rtx_skb(sk, skb);
+	}
+	if (xp->rtt_pending && !after(xp->rtt_seq_end, ack))
+		xp->rtt_pending = false;
+	return acked;
+}
+
+/* Grow the send buffer with the congestion window, as tcp_sndbuf_expand,
+ * unless the user fixed it with SO_SNDBUF.
+ */
+static void xtcp_sndbuf_expand(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int per_mss, sndmem;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	per_mss = SKB_TRUESIZE(max_t(u32, tp->mss_cache, 1) + MAX_TCP_HEADER);
+	sndmem = 2 * max(tcp_snd_cwnd(tp), tp->reordering + 1) * per_mss;
+	sndmem = min(sndmem, READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+	if (sk->sk_sndbuf < sndmem)
+		WRITE_ONCE(sk->sk_sndbuf, sndmem);
+}
+
+static void xtcp_check_space(struct sock *sk)
+{
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)) {
+		xtcp_sndbuf_expand(sk);
+		if (sk_stream_is_writeable(sk)) {
+			sk->sk_write_space(sk);
+		}
+	}
+}
+
+/* Enter fast recovery on the third duplicate ACK (RFC 6582). */
+static void xtcp_fast_retransmit(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&xp->rtx_queue);
+
+	if (!skb)
+		return;
+	xtcp_cong_on_loss(sk);
+	inet_csk(sk)->icsk_ca_state = TCP_CA_Recovery;
+	tp->high_seq = tp->snd_nxt;
+	if (!XTCP_SKB_CB(skb)->lost) {
+		XTCP_SKB_CB(skb)->lost = 1;
+		tp->lost_out++;
+	}
+	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
+	xtcp_xmit_retransmit_queue(sk);
+}
+
+/*
+ * Process the ACK field of an acceptable segment. Returns 0 to go on with
+ * the segment, < 0 to drop it (the caller may send a challenge ACK).
+ */
+static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	u32 ack = cb->ack_seq, prior_una = tp->snd_una;
+	u32 prior_wnd = tp->snd_wnd;
+	u32 acked_pkts;
+	long rtt_us;
+
+	if (before(ack, prior_una)) {
+		/* Older than what we have: ignore it (RFC 5961 5.2 bounds
+		 * how old before it is a blind attack).
+		 */
+		if (before(ack, prior_una - tp->max_window))
+			return -1;
+		return 0;
+	}
+	if (after(ack, tp->snd_nxt))
+		return -1;
+
+	xtcp_ack_update_window(sk, skb, ack);
+	/* Something got through: forget soft errors and keepalive probes. */
+	WRITE_ONCE(sk->sk_err_soft, 0);
+	icsk->icsk_probes_out = 0;
+	tp->rcv_tstamp = tcp_jiffies32;
+
+	if (ack == prior_una) {
+		/* A duplicate ACK: no data, no window change, data out. */
+		if (tp->packets_out && skb->len == 0 &&
+		    !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
+		    tp->snd_wnd == prior_wnd) {
+			xp->dupacks++;
+			if (icsk->icsk_ca_state == TCP_CA_Recovery ||
+			    icsk->icsk_ca_state == TCP_CA_Loss) {
+				/* Each one says a segment left the network. */
+				if (tp->sacked_out + 1 < tp->packets_out)
+					tp->sacked_out++;
+				xtcp_xmit_retransmit_queue(sk);
+			} else if (xp->dupacks >= tp->reordering) {
+				xtcp_fast_retransmit(sk);
+			}
+		}
+		goto out;
+	}
+
+	/* New data acknowledged. */
+	xp->dupacks = 0;
+	WRITE_ONCE(tp->snd_una, ack);
+	tp->bytes_acked += ack - prior_una;
+	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us);
+	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
+
+	if (tp->rx_opt.tstamp_ok && cb->has_ts && cb->ts_ecr) {
+		u32 delta = (u32)tcp_clock_ms() + tp->tsoffset - cb->ts_ecr;
+
+		/* Only echoes of our own clock count (RFC 7323 4.1). */
+		if (delta < 60 * MSEC_PER_SEC)
+			rtt_us = max_t(long, delta, 1) * USEC_PER_MSEC;
+	}
+	if (rtt_us >= 0)
+		xtcp_rtt_sample(sk, rtt_us);
+
+	icsk->icsk_backoff = 0;
+	icsk->icsk_retransmits = 0;
+	if (!tp->retrans_out)
+		tp->retrans_stamp = 0;
+
+	if (icsk->icsk_ca_state == TCP_CA_Recovery ||
+	    icsk->icsk_ca_state == TCP_CA_Loss) {
+		tp->sacked_out = acked_pkts > tp->sacked_out ? 0 :
+				 tp->sacked_out - acked_pkts;
+		if (!before(ack, tp->high_seq)) {
+			/* Full ACK: recovery is over. */
+			if (icsk->icsk_ca_state == TCP_CA_Recovery)
+				tcp_snd_cwnd_set(tp, max(tp->snd_ssthresh, 2U));
+			icsk->icsk_ca_state = TCP_CA_Open;
+			tp->sacked_out = 0;
+		} else if (icsk->icsk_ca_state == TCP_CA_Recovery) {
+			/* Partial ACK: the next hole is lost too. */
+			struct sk_buff *head = skb_peek(&xp->rtx_queue);
+
+			if (head && !XTCP_SKB_CB(head)->lost) {
+				XTCP_SKB_CB(head)->lost = 1;
+				tp->lost_out++;
+			}
+		}
+	}
+	if (icsk->icsk_ca_state == TCP_CA_Open)
+		xtcp_cong_on_ack(sk, acked_pkts);
+
+	if (tp->packets_out)
+		xtcp_reset_rto_timer(sk);
+	else
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+
+	xtcp_xmit_retransmit_queue(sk);
+	xtcp_check_space(sk);
+out:
+	/* Window opened with nothing in flight: stop probing. */
+	if (icsk_pending_probe(sk) && tp->snd_wnd)
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
+	return 0;
+}
+
+/* ---- receive queue ---- */
+
+static bool xtcp_rmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf + (sk->sk_rcvbuf >> 1))
+		return false;
+	return sk_rmem_schedule(sk, skb, skb->truesize);
+}
+
+static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	skb_set_owner_r(skb, sk);
+	tp->bytes_received += XTCP_SKB_CB(skb)->end_seq - tp->rcv_nxt;
+	WRITE_ONCE(tp->rcv_nxt, XTCP_SKB_CB(skb)->end_seq);
+}
+
+static void xtcp_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	inet_csk_schedule_ack(sk);
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		xtcp_set_state(sk, TCP_CLOSE_WAIT);
+		inet_csk_enter_pingpong_mode(sk);
+		break;
+	case TCP_FIN_WAIT1:
+		/* Simultaneous close: our FIN is not acked yet. */
+		xtcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		xtcp_send_ack(sk);
+		xtcp_time_wait(sk);
+		break;
+	default:
+		break;
+	}
+
+	/* Nothing beyond the FIN can be delivered. */
+	skb_queue_purge(&xtcp_sk(sk)->ooo_queue);
+	tp->rx_opt.num_sacks = 0;
+
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		if (sk->sk_shutdown == SHUTDOWN_MASK ||
+		    sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+/* Move segments that became in-order from the out-of-order queue. */
+static bool xtcp_ofo_drain(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool fin = false;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&xp->ooo_queue))) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (after(cb->seq, tp->rcv_nxt))
+			break;
+		__skb_unlink(skb, &xp->ooo_queue);
+		if (!after(cb->end_seq, tp->rcv_nxt)) {
+			__kfree_skb(skb);	/* all duplicate */
+			continue;
+		}
+		if (before(cb->seq, tp->rcv_nxt)) {
+			u32 trim = tp->rcv_nxt - cb->seq;
+
+			if (trim > skb->len) {	/* only the FIN is new */
+				trim = skb->len;
+			}
+			pskb_pull(skb, trim);
+			cb->seq += trim;
+		}
+		/* Ownership moves from the ooo queue to the receive queue. */
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		tp->bytes_received += cb->end_seq - tp->rcv_nxt;
+		WRITE_ONCE(tp->rcv_nxt, cb->end_seq);
+		if (cb->tcp_flags & TCPHDR_FIN) {
+			fin = true;
+			break;
+		}
+	}
+	return fin;
+}
+
+/* Insert into the out-of-order queue, in sequence order. */
+static void xtcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *pos, *tmp;
+
+	xtcp_mib_inc(sk, XTCP_MIB_OOOQUEUED);
+	tcp_sk(sk)->rcv_ooopack++;
+	skb_queue_reverse_walk_safe(&xp->ooo_queue, pos, tmp) {
+		struct xtcp_skb_cb *pcb = XTCP_SKB_CB(pos);
+
+		if (!before(cb->seq, pcb->seq)) {
+			if (!after(cb->end_seq, pcb->end_seq)) {
+				__kfree_skb(skb);	/* already have it */
+				return;
+			}
+			__skb_queue_after(&xp->ooo_queue, pos, skb);
+			goto placed;
+		}
+	}
+	__skb_queue_head(&xp->ooo_queue, skb);
+placed:
+	/* Drop later segments the new one covers completely. */
+	while (!skb_queue_is_last(&xp->ooo_queue, skb)) {
+		struct sk_buff *next = skb_queue_next(&xp->ooo_queue, skb);
+
+		if (after(XTCP_SKB_CB(next)->end_seq, cb->end_seq))
+			break;
+		__skb_unlink(next, &xp->ooo_queue);
+		__kfree_skb(next);
+	}
+}
+
+/* ACK now, or let the delayed-ACK timer do it (RFC 1122 4.2.3.2,
+ * RFC 5681 4.2): every second full segment, quick ACKs early in the
+ * connection, immediately for out-of-order data, holes filled and FIN.
+ */
+static void xtcp_ack_snd_check(struct sock *sk, bool now)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!inet_csk_ack_scheduled(sk))
+		return;
+	if (now || tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss ||
+	    icsk->icsk_ack.quick) {
+		if (icsk->icsk_ack.quick)
+			icsk->icsk_ack.quick--;
+		xtcp_send_ack(sk);
+	} else {
+		xtcp_delack_schedule(sk);
+	}
+}
+
+static void xtcp_data_ready(struct sock *sk)
+{
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+}
+
+/* Queue the payload (skb->data at the payload) of an acceptable segment. */
+static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool fin, ack_now = false;
+
+	if (cb->seq == cb->end_seq) {
+		__kfree_skb(skb);
+		return;
+	}
+	if (skb->len > icsk->icsk_ack.rcv_mss)
+		icsk->icsk_ack.rcv_mss = min_t(unsigned int, skb->len,
+					       tp->advmss);
+	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
+	inet_csk_schedule_ack(sk);
+
+	/* Entirely old: a retransmission of what we have. ACK it now. */
+	if (!after(cb->end_seq, tp->rcv_nxt)) {
+		__kfree_skb(skb);
+		xtcp_ack_snd_check(sk, true);
+		return;
+	}
+	/* Beyond the window: drop, ACK to resynchronise. */
+	if (!before(cb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
+		__kfree_skb(skb);
+		xtcp_ack_snd_check(sk, true);
+		return;
+	}
+	if (!xtcp_rmem_schedule(sk, skb)) {
+		__kfree_skb(skb);
+		xtcp_ack_snd_check(sk, true);
+		return;
+	}
+
+	if (after(cb->seq, tp->rcv_nxt)) {
+		/* A hole before it: keep it for later, ACK at once so the
+		 * sender sees the duplicate ACKs (and the SACK blocks).
+		 */
+		skb_set_owner_r(skb, sk);
+		xtcp_ofo_queue(sk, skb);
+		if (tp->rx_opt.sack_ok)
+			xtcp_build_sack(sk, cb->seq);
+		xtcp_ack_snd_check(sk, true);
+		return;
+	}
+
+	if (before(cb->seq, tp->rcv_nxt)) {
+		/* Overlaps what we have: keep only the new part. */
+		u32 trim = tp->rcv_nxt - cb->seq;
+
+		if (!pskb_pull(skb, trim)) {
+			__kfree_skb(skb);
+			return;
+		}
+		cb->seq += trim;
+	}
+
+	fin = cb->tcp_flags & TCPHDR_FIN;
+	xtcp_queue_rcv(sk, skb);
+	if (!skb_queue_empty(&xp->ooo_queue)) {
+		/* A hole was filled: ACK at once (RFC 5681 4.2). */
+		if (!fin)
+			fin = xtcp_ofo_drain(sk);
+		ack_now = true;
+		if (tp->rx_opt.sack_ok)
+			xtcp_build_sack(sk, tp->rcv_nxt);
+	}
+	if (skb_queue_empty(&xp->ooo_queue))
+		tp->rx_opt.num_sacks = 0;
+	if (fin) {
+		xtcp_fin(sk);
+		ack_now = true;
+	}
+	xtcp_data_ready(sk);
+	xtcp_ack_snd_check(sk, ack_now);
+}
+
+/* ---- RST ---- */
+
+static void xtcp_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+	}
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		xtcp_mib_inc(sk, XTCP_MIB_ESTABRESETS);
+	WRITE_ONCE(sk->sk_err, err);
+	/* Wake the sender and the reader before the state goes. */
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	xtcp_free_queues(sk);
+	xtcp_done(sk);
+}
+
+/* ---- passive open ---- */
+
+/* A not-yet-accepted child dies: unlink it from its listener first. */
+static void xtcp_child_abort(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct sock *parent = xp->parent;
+
+	if (parent) {
+		struct xtcp_sock *pxp = xtcp_sk(parent);
+		bool still_child = false;
+
+		spin_lock(&pxp->accept_lock);
+		if (xp->parent) {
+			if (!list_empty(&xp->accept_node)) {
+				list_del_init(&xp->accept_node);
+				pxp->accept_len--;
+				sk_acceptq_removed(parent);
+			} else {
+				pxp->syn_len--;
+			}
+			xp->parent = NULL;
+			still_child = true;
+		}
+		spin_unlock(&pxp->accept_lock);
+		if (still_child) {
+			sock_put(parent);
+			sock_orphan(sk);
+			this_cpu_inc(*sk->sk_prot->orphan_count);
+		}
+	}
+	xtcp_free_queues(sk);
+	xtcp_done(sk);
+}
+
+void xtcp_syn_recv_timeout(struct sock *sk)
+{
+	xtcp_child_abort(sk);
+}
+
+/* The handshake completed: hand the child to its listener's accept queue.
+ * Returns false if the queue is full (the ACK is dropped, as TCP does,
+ * and our SYN-ACK retransmission will ask again).
+ */
+static bool xtcp_child_complete(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct sock *parent = xp->parent;
+	struct xtcp_sock *pxp;
+	bool queued = false, dead = false;
+
+	if (!parent)
+		return true;	/* simultaneous open */
+	pxp = xtcp_sk(parent);
+	spin_lock(&pxp->accept_lock);
+	if (READ_ONCE(parent->sk_state) != TCP_LISTEN) {
+		dead = true;
+	} else if (!sk_acceptq_is_full(parent)) {
+		pxp->syn_len--;
+		list_add_tail(&xp->accept_node, &pxp->accept_q);
+		pxp->accept_len++;
+		sk_acceptq_added(parent);
+		queued = true;
+	}
+	spin_unlock(&pxp->accept_lock);
+
+	if (dead) {
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+		xtcp_child_abort(sk);
+		return false;
+	}
+	if (!queued) {
+		xtcp_mib_inc(sk, XTCP_MIB_LISTENDROPS);
+		return false;
+	}
+	parent->sk_data_ready(parent);
+	return true;
+}
+
+/* A SYN for a listener: create the child in SYN_RECV and answer. */
+static void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *pxp = xtcp_sk(sk);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct net *net = sock_net(sk);
+	union tcp_seq_and_ts_off st;
+	struct xtcp_rx_opts opts;
+	struct inet_sock *newinet;
+	struct xtcp_sock *nxp;
+	struct tcp_sock *ntp;
+	struct sk_buff *synack;
+	struct sock *newsk;
+	bool full;
+
+	/* Accept queue full, or the SYN queue at the backlog: drop the
+	 * SYN, as TCP does without SYN cookies; the peer retries.
+	 */
+	spin_lock(&pxp->accept_lock);
+	full = sk_acceptq_is_full(sk) ||
+	       pxp->syn_len > READ_ONCE(sk->sk_max_ack_backlog);
+	if (!full)
+		pxp->syn_len++;
+	spin_unlock(&pxp->accept_lock);
+	if (full) {
+		xtcp_mib_inc(sk, XTCP_MIB_LISTENDROPS);
+		return;
+	}
+
+	newsk = sk_clone_lock(sk, GFP_ATOMIC);
+	if (!newsk)
+		goto undo;
+
+	/* Everything xtcp keeps per connection starts fresh. */
+	nxp = xtcp_sk(newsk);
+	ntp = tcp_sk(newsk);
+	newinet = inet_sk(newsk);
+	sk_node_init(&newsk->sk_node);
+	skb_queue_head_init(&nxp->rtx_queue);
+	skb_queue_head_init(&nxp->ooo_queue);
+	INIT_LIST_HEAD(&nxp->accept_q);
+	INIT_LIST_HEAD(&nxp->accept_node);
+	spin_lock_init(&nxp->accept_lock);
+	nxp->accept_len = 0;
+	nxp->syn_len = 0;
+	nxp->backlog = 0;
+	nxp->deferred = 0;
+	nxp->parent = sk;
+	sock_hold(sk);
+	xtcp_init_xmit_timers(newsk);
+	xtcp_reset_conn_vars(newsk);
+
+	RCU_INIT_POINTER(newinet->inet_opt, NULL);
+	newinet->mc_list = NULL;
+	newinet->inet_daddr = iph->saddr;
+	newinet->inet_dport = th->source;
+	newinet->inet_rcv_saddr = iph->daddr;
+	newinet->inet_saddr = iph->daddr;
+	newsk->sk_bound_dev_if = sk->sk_bound_dev_if;
+	atomic64_set(&newsk->sk_cookie, 0);
+	atomic_set(&newinet->inet_id, get_random_u16());
+	newsk->sk_txhash = get_random_u32();
+	inet_csk(newsk)->icsk_bind_hash = NULL;
+	inet_csk(newsk)->icsk_bind2_hash = NULL;
+	newsk->sk_state = TCP_SYN_RECV;
+
+	if (__inet_inherit_port(sk, newsk) < 0)
+		goto free_child;
+
+	if (xtcp_init_conn(newsk))
+		goto free_child;
+	nxp->syn_ts = READ_ONCE(net->ipv4.sysctl_tcp_timestamps) ? 1 : 0;
+	nxp->syn_sack = READ_ONCE(net->ipv4.sysctl_tcp_sack) ? 1 : 0;
+	nxp->syn_wscale = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling) ? 1 : 0;
+	xtcp_parse_options(th, &opts);
+	xtcp_negotiate(newsk, &opts);
+	/* Only offer what the peer offered. */
+	nxp->syn_ts = ntp->rx_opt.tstamp_ok;
+	nxp->syn_sack = ntp->rx_opt.sack_ok;
+	nxp->syn_wscale = ntp->rx_opt.wscale_ok;
+
+	st = secure_tcp_seq_and_ts_off(net, iph->daddr, iph->saddr, th->dest,
+				       th->source);
+	ntp->tsoffset = st.ts_off;
+	ntp->rcv_nxt = cb->seq + 1;
+	ntp->rcv_wup = ntp->rcv_nxt;
+	ntp->copied_seq = ntp->rcv_nxt;
+	ntp->snd_wl1 = cb->seq;
+	ntp->snd_wnd = ntohs(th->window);	/* never scaled in a SYN */
+	ntp->max_window = ntp->snd_wnd;
+	ntp->write_seq = st.seq;
+	ntp->snd_una = st.seq;
+	ntp->snd_nxt = st.seq;
+	ntp->snd_sml = st.seq;
+	ntp->snd_up = st.seq;
+	ntp->pushed_seq = st.seq;
+	ntp->retrans_stamp = (u32)tcp_clock_ms();
+
+	synack = alloc_skb_fclone(MAX_TCP_HEADER, GFP_ATOMIC);
+	if (!synack)
+		goto free_child;
+	skb_reserve(synack, MAX_TCP_HEADER);
+	xtcp_entail(newsk, synack, TCPHDR_SYN | TCPHDR_ACK);
+	XTCP_SKB_CB(synack)->end_seq++;
+	ntp->write_seq++;
+
+	/* Findable before the SYN-ACK leaves, so the ACK finds the child. */
+	xtcp_hash(newsk);
+	xtcp_mib_inc(newsk, XTCP_MIB_PASSIVEOPENS);
+	trace_xtcp_state(newsk, TCP_LISTEN, TCP_SYN_RECV);
+	xtcp_send_synack(newsk);
+	xtcp_reset_rto_timer(newsk);
+
+	bh_unlock_sock(newsk);
+	/* sk_clone_lock() returned two references: one stays as the
+	 * child's own (accept queue, then the user), the table took
+	 * a third; drop the caller's.
+	 */
+	sock_put(newsk);
+	return;
+
+free_child:
+	/* Never visible anywhere: undo the clone through the normal
+	 * destruction path (destroy, port, counters).
+	 */
+	nxp->parent = NULL;
+	sock_put(sk);
+	if (!inet_csk(newsk)->icsk_bind_hash)
+		newinet->inet_num = 0;
+	newsk->sk_state = TCP_CLOSE;
+	sock_orphan(newsk);
+	this_cpu_inc(*newsk->sk_prot->orphan_count);
+	inet_csk_destroy_sock(newsk);
+	bh_unlock_sock(newsk);
+	sock_put(newsk);
+undo:
+	spin_lock(&pxp->accept_lock);
+	pxp->syn_len--;
+	spin_unlock(&pxp->accept_lock);
+}
+
+/* ---- the state machine ---- */
+
+static void xtcp_established(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	xtcp_set_state(sk, TCP_ESTABLISHED);
+	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
+	icsk->icsk_ack.quick = 16;
+	tp->lsndtime = tcp_jiffies32;
+	xtcp_current_mss(sk);
+	xtcp_sndbuf_expand(sk);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		xtcp_reset_keepalive(sk);
+}
+
+/* SYN_SENT (RFC 9293 3.10.7.3). */
+static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct xtcp_rx_opts opts;
+	long rtt_us;
+
+	if (cb->tcp_flags & TCPHDR_ACK) {
+		if (!after(cb->ack_seq, tp->snd_una) ||
+		    after(cb->ack_seq, tp->snd_nxt)) {
+			if (!(cb->tcp_flags & TCPHDR_RST))
+				xtcp_send_reset_seq(sk, cb->ack_seq);
+			goto drop;
+		}
+	}
+	if (cb->tcp_flags & TCPHDR_RST) {
+		if (cb->tcp_flags & TCPHDR_ACK) {
+			xtcp_mib_inc(sk, XTCP_MIB_ATTEMPTFAILS);
+			xtcp_reset(sk);
+		}
+		goto drop;
+	}
+	if (!(cb->tcp_flags & TCPHDR_SYN))
+		goto drop;
+
+	xtcp_parse_options(th, &opts);
+	xtcp_negotiate(sk, &opts);
+	tp->rcv_nxt = cb->seq + 1;
+	tp->rcv_wup = tp->rcv_nxt;
+	WRITE_ONCE(tp->copied_seq, tp->rcv_nxt);
+	tp->snd_wl1 = cb->seq;
+
+	if (cb->tcp_flags & TCPHDR_ACK) {
+		/* SYN-ACK: our SYN is acknowledged. */
+		WRITE_ONCE(tp->snd_una, cb->ack_seq);
+		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us);
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */
+		tp->max_window = tp->snd_wnd;
+		if (opts.saw_ts && tp->rx_opt.tstamp_ok && opts.ts_ecr) {
+			u32 d = (u32)tcp_clock_ms() + tp->tsoffset - opts.ts_ecr;
+
+			if (d < 60 * MSEC_PER_SEC)
+				rtt_us = max_t(long, d, 1) * USEC_PER_MSEC;
+		}
+		if (rtt_us >= 0 && !inet_csk(sk)->icsk_retransmits)
+			xtcp_rtt_sample(sk, rtt_us);
+		inet_csk(sk)->icsk_retransmits = 0;
+		inet_csk(sk)->icsk_backoff = 0;
+		tp->retrans_stamp = 0;
+
+		xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie ? :
+				  dst_mtu(__sk_dst_get(sk)));
+		xtcp_established(sk);
+		xtcp_mib_inc(sk, XTCP_MIB_ACTIVEOPENS);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+		xtcp_send_ack(sk);
+		xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
+					 tp->nonagle);
+		/* Data on a SYN-ACK (no fast open here) is retransmitted
+		 * by the peer after our ACK; drop it.
+		 */
+		goto drop;
+	}
+
+	/* Simultaneous open: answer with SYN-ACK, same ISN. */
+	tp->snd_wnd = cb->window;
+	tp->max_window = tp->snd_wnd;
+	xtcp_set_state(sk, TCP_SYN_RECV);
+	{
+		struct sk_buff *syn = skb_peek(&xtcp_sk(sk)->rtx_queue);
+
+		if (syn) {
+			XTCP_SKB_CB(syn)->tcp_flags |= TCPHDR_ACK;
+			xtcp_retransmit_skb(sk, syn);
+		}
+	}
+drop:
+	__kfree_skb(skb);
+}
+
+/* RFC 9293 3.10.7.4 first check, with PAWS (RFC 7323 5). */
+static bool xtcp_sequence_ok(const struct tcp_sock *tp,
+			     const struct xtcp_skb_cb *cb)
+{
+	return !before(cb->end_seq, tp->rcv_wup) &&
+	       !after(cb->seq, tp->rcv_nxt + tcp_receive_window(tp));
+}
+
+static bool xtcp_paws_reject(const struct tcp_sock *tp,
+			     const struct xtcp_skb_cb *cb)
+{
+	if (!tp->rx_opt.tstamp_ok || !cb->has_ts)
+		return false;
+	if ((s32)(cb->ts_val - tp->rx_opt.ts_recent) >= 0)
+		return false;
+	/* ts_recent older than 24 days is invalid (RFC 7323 5.5). */
+	if (ktime_get_seconds() >= tp->rx_opt.ts_recent_stamp + 24 * 24 * 3600)
+		return false;
+	return !(cb->tcp_flags & TCPHDR_RST);
+}
+
+/* Every state but LISTEN, SYN_SENT and CLOSE. */
+static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	int state = sk->sk_state;
+
+	/* 1: sequence number (and PAWS). */
+	if (xtcp_paws_reject(tp, cb) || !xtcp_sequence_ok(tp, cb)) {
+		if (!(cb->tcp_flags & TCPHDR_RST)) {
+			if (cb->tcp_flags & TCPHDR_SYN)
+				xtcp_send_challenge_ack(sk);
+			else
+				xtcp_send_ack(sk);
+		}
+		goto drop;
+	}
+
+	/* 2: RST (RFC 5961 3.2): exact match resets, in-window challenges. */
+	if (cb->tcp_flags & TCPHDR_RST) {
+		if (cb->seq == tp->rcv_nxt) {
+			if (state == TCP_SYN_RECV && xp->parent)
+				xtcp_child_abort(sk);
+			else
+				xtcp_reset(sk);
+		} else {
+			xtcp_mib_inc(sk, XTCP_MIB_CHALLENGEACKS);
+			xtcp_send_challenge_ack(sk);
+		}
+		goto drop;
+	}
+
+	/* Timestamps: remember the peer's clock to echo (RFC 7323 4.3). */
+	if (tp->rx_opt.tstamp_ok && cb->has_ts &&
+	    !after(cb->seq, tp->rcv_wup)) {
+		tp->rx_opt.ts_recent = cb->ts_val;
+		tp->rx_opt.ts_recent_stamp = ktime_get_seconds();
+	}
+
+	/* 4: SYN in a synchronized state (RFC 5961 4.2). A retransmitted
+	 * SYN to a child in SYN_RECV gets our SYN-ACK again.
+	 */
+	if (cb->tcp_flags & TCPHDR_SYN) {
+		if (state == TCP_SYN_RECV && xp->parent &&
+		    cb->seq == tp->rcv_nxt - 1 &&
+		    !(cb->tcp_flags & TCPHDR_ACK)) {
+			xtcp_send_synack(sk);
+		} else {
+			xtcp_mib_inc(sk, XTCP_MIB_CHALLENGEACKS);
+			xtcp_send_challenge_ack(sk);
+		}
+		goto drop;
+	}
+
+	/* 5: ACK. */
+	if (!(cb->tcp_flags & TCPHDR_ACK))
+		goto drop;
+
+	if (state == TCP_SYN_RECV) {
+		if (!after(cb->ack_seq, tp->snd_una) ||
+		    after(cb->ack_seq, tp->snd_nxt)) {
+			xtcp_send_reset_seq(sk, cb->ack_seq);
+			goto drop;
+		}
+		if (!xtcp_child_complete(sk))
+			goto drop;
+		tp->snd_wnd = (u32)cb->window << tp->rx_opt.snd_wscale;
+		tp->max_window = max(tp->max_window, tp->snd_wnd);
+		tp->snd_wl1 = cb->seq;
+		xtcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));
+		xtcp_established(sk);
+		if (!xp->parent && !sock_flag(sk, SOCK_DEAD)) {
+			/* Simultaneous open: wake connect(). */
+			sk->sk_state_change(sk);
+			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+	}
+
+	if (xtcp_ack(sk, skb) < 0) {
+		xtcp_send_challenge_ack(sk);
+		goto drop;
+	}
+
+	/* Our FIN acknowledged? */
+	if (xp->fin_queued && !before(tp->snd_una, xp->fin_seq + 1)) {
+		switch (sk->sk_state) {
+		case TCP_FIN_WAIT1:
+			xtcp_set_state(sk, TCP_FIN_WAIT2);
+			WRITE_ONCE(sk->sk_shutdown,
+				   sk->sk_shutdown | SEND_SHUTDOWN);
+			if (!sock_flag(sk, SOCK_DEAD))
+				sk->sk_state_change(sk);
+			else
+				xtcp_reset_keepalive(sk); /* FIN_WAIT2 timeout */
+			break;
+		case TCP_CLOSING:
+			xtcp_time_wait(sk);
+			goto drop;
+		case TCP_LAST_ACK:
+			xtcp_done(sk);
+			goto drop;
+		}
+	}
+
+	/* 7: data, and FIN. */
+	switch (sk->sk_state) {
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		/* The peer already sent its FIN; nothing more may come. */
+		if (!before(cb->seq, tp->rcv_nxt))
+			goto drop;
+		fallthrough;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		/* Closed by the user: new data cannot be delivered; tell the
+		 * peer with a RST (RFC 9293 3.10.7.4, as tcp_rcv_state_process).
+		 */
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) && sock_flag(sk, SOCK_DEAD) &&
+		    cb->end_seq != cb->seq &&
+		    after(cb->end_seq - !!(cb->tcp_flags & TCPHDR_FIN),
+			  tp->rcv_nxt)) {
+			xtcp_reset(sk);
+			goto drop;
+		}
+		fallthrough;
+	case TCP_ESTABLISHED:
+		__skb_pull(skb, tcp_hdr(skb)->doff * 4);
+		xtcp_data_queue(sk, skb);
+		break;
+	case TCP_TIME_WAIT:
+		/* A retransmitted FIN: ACK it again and restart the timer. */
+		if (cb->tcp_flags & TCPHDR_FIN) {
+			xtcp_send_ack(sk);
+			xtcp_time_wait(sk);
+		}
+		goto drop;
+	default:
+		goto drop;
+	}
+
+	/* Data or window may let more of ours go. */
+	if (sk->sk_state != TCP_CLOSE)
+		xtcp_push_pending_frames(sk, xtcp_current_mss(sk), tp->nonagle);
+	return;
+drop:
+	__kfree_skb(skb);
+}
+
+/* Process one segment; the socket is locked (bh or owner). */
+int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		if ((XTCP_SKB_CB(skb)->tcp_flags &
+		     (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST | TCPHDR_FIN)) ==
+		    TCPHDR_SYN)
+			xtcp_conn_request(sk, skb);
+		__kfree_skb(skb);
+		break;
+	case TCP_SYN_SENT:
+		xtcp_rcv_synsent(sk, skb);
+		break;
+	case TCP_CLOSE:
+		__kfree_skb(skb);
+		break;
+	default:
+		xtcp_rcv_state_process(sk, skb);
+		break;
+	}
+	return 0;
+}
+
+/* ---- the netfilter hook ---- */
+
+static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct xtcp_skb_cb *cb;
+	unsigned int ihl, thl;
+	struct sock *sk;
+	u8 flags;
+
+	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (ip_is_fragment(iph))
+		return NF_ACCEPT;	/* defragmented before LOCAL_IN */
+	ihl = ip_hdrlen(skb);
+	if (!pskb_may_pull(skb, ihl + sizeof(struct tcphdr)))
+		return NF_ACCEPT;	/* TCP drops it */
+	iph = ip_hdr(skb);
+	th = (const struct tcphdr *)(skb_network_header(skb) + ihl);
+
+	sk = xtcp_lookup(state->net, iph->saddr, th->source, iph->daddr,
+			 th->dest);
+	if (!sk)
+		return NF_ACCEPT;
+
+	flags = tcp_flag_byte(th);
+	if (sk->sk_state == TCP_LISTEN &&
+	    (flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) != TCPHDR_SYN) {
+		/* Not a connection request: the kernel's answer for a port
+		 * with no such connection (RST, or silence for a RST) is
+		 * the right one.
+		 */
+		sock_put(sk);
+		return NF_ACCEPT;
+	}
+
+	/* From here the segment is ours. */
+	thl = th->doff * 4;
+	if (thl < sizeof(struct tcphdr) || !pskb_may_pull(skb, ihl + thl))
+		goto bad;
+	skb_set_transport_header(skb, ihl);
+	__skb_pull(skb, ihl);	/* a valid IP header sums to zero */
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb)) {
+		xtcp_mib_inc(sk, XTCP_MIB_INCSUMERRORS);
+		goto bad;
+	}
+	iph = ip_hdr(skb);
+	th = tcp_hdr(skb);
+
+	nf_reset_ct(skb);
+	skb_dst_drop(skb);
+
+	cb = XTCP_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - thl;
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->tcp_flags = flags;
+	cb->window = ntohs(th->window);
+	if (thl > sizeof(struct tcphdr) && !th->syn) {
+		struct xtcp_rx_opts o;
+
+		xtcp_parse_options(th, &o);
+		cb->has_ts = o.saw_ts;
+		cb->ts_val = o.ts_val;
+		cb->ts_ecr = o.ts_ecr;
+	}
+	xtcp_mib_inc(sk, XTCP_MIB_INSEGS);
+	tcp_sk(sk)->segs_in++;
+
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		xtcp_backlog_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf) + 64 * 1024)) {
+		bh_unlock_sock(sk);
+		kfree_skb(skb);
+		sock_put(sk);
+		return NF_STOLEN;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return NF_STOLEN;
+
+bad:
+	xtcp_mib_inc(sk, XTCP_MIB_INERRS);
+	sock_put(sk);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops xtcp_nf_ops = {
+	.hook		= xtcp_nf_local_in,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	/* After filter (INPUT rules apply) and security, before NAT source
+	 * mangling and conntrack confirmation.
+	 */
+	.priority	= NF_IP_PRI_SECURITY + 1,
+};
+
+int xtcp_input_init_net(struct net *net)
+{
+	return nf_register_net_hook(net, &xtcp_nf_ops);
+}
+
+void xtcp_input_exit_net(struct net *net)
+{
+	nf_unregister_net_hook(net, &xtcp_nf_ops);
+}

@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xtcp: the transmit side of TCP.
+ *
+ *   xtcp_push        - the push decision (MSG_MORE, cork, Nagle mode)
+ *   xtcp_write_xmit  - send what the peer's window, cwnd and Nagle allow
+ *   xtcp_transmit_skb - clone, TCP header and options, checksum, to IP
+ *
+ * plus the control segments (SYN, SYN-ACK, ACK, FIN, RST, window probe)
+ * and active open. Each stage boundary has an xtcp:* tracepoint.
+ */
+#include <linux/tcp.h>
+#include <net/inet_common.h>
+#include <net/route.h>
+#include <net/secure_seq.h>
+#include <net/tcp.h>
+#include <net/xtcp.h>
+#include <trace/events/xtcp.h>
+
+/* Option bytes on a non-SYN segment: timestamps and SACK blocks. */
+static unsigned int xtcp_established_options(struct sock *sk,
+					     unsigned int *sack_blocks)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned int size = 0, n;
+
+	if (tp->rx_opt.tstamp_ok)
+		size += TCPOLEN_TSTAMP_ALIGNED;
+
+	n = 0;
+	if (tp->rx_opt.sack_ok && !skb_queue_empty(&xtcp_sk(sk)->ooo_queue)) {
+		n = min_t(unsigned int, tp->rx_opt.num_sacks,
+			  (MAX_TCP_OPTION_SPACE - size - TCPOLEN_SACK_BASE_ALIGNED) /
+			  TCPOLEN_SACK_PERBLOCK);
+		if (n)
+			size += TCPOLEN_SACK_BASE_ALIGNED +
+				n * TCPOLEN_SACK_PERBLOCK;
+	}
+	*sack_blocks = n;
+	return size;
+}
+
+static u32 xtcp_ts_now(const struct tcp_sock *tp)
+{
+	return (u32)tcp_clock_ms() + tp->tsoffset;
+}
+
+/* Rebuild the SACK blocks (RFC 2018) from the out-of-order queue: the
+ * block holding the most recently received segment first, then the rest
+ * in sequence order.
+ */
+void xtcp_build_sack(struct sock *sk, u32 recent_seq)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sack_block blocks[16];
+	struct sk_buff *skb;
+	int n = 0, i, first = -1;
+
+	skb_queue_walk(&xp->ooo_queue, skb) {
+		u32 s = XTCP_SKB_CB(skb)->seq, e = XTCP_SKB_CB(skb)->end_seq;
+
+		if (n && !after(s, blocks[n - 1].end_seq)) {
+			if (after(e, blocks[n - 1].end_seq))
+				blocks[n - 1].end_seq = e;
+		} else {
+			if (n == ARRAY_SIZE(blocks))
+				break;
+			blocks[n].start_seq = s;
+			blocks[n].end_seq = e;
+			n++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!before(recent_seq, blocks[i].start_seq) &&
+		    before(recent_seq, blocks[i].end_seq)) {
+			first = i;
+			break;
+		}
+	}
+	tp->rx_opt.num_sacks = 0;
+	if (first >= 0)
+		tp->selective_acks[tp->rx_opt.num_sacks++] = blocks[first];
+	for (i = 0; i < n && tp->rx_opt.num_sacks < ARRAY_SIZE(tp->selective_acks);
+	     i++) {
+		if (i != first)
+			tp->selective_acks[tp->rx_opt.num_sacks++] = blocks[i];
+	}
+}
+
+/* The window to advertise, in bytes before scaling (RFC 7323 2.4: never
+ * move the right edge left).
+ */
+u32 xtcp_select_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 cur_win = tcp_receive_window(tp);
+	u32 mss = inet_csk(sk)->icsk_ack.rcv_mss ? : tp->advmss;
+	int space = tcp_space(sk);
+	u32 new_win;
+
+	if (space < (int)mss)
+		new_win = 0;	/* receiver SWS avoidance */
+	else
+		new_win = space;
+	new_win = min_t(u32, new_win, tp->window_clamp);
+	new_win = round_down(new_win, 1U << tp->rx_opt.rcv_wscale);
+	if (new_win < cur_win)
+		new_win = ALIGN(cur_win, 1U << tp->rx_opt.rcv_wscale);
+	new_win = min_t(u32, new_win, MAX_TCP_WINDOW << tp->rx_opt.rcv_wscale);
+
+	tp->rcv_wnd = new_win;
+	tp->rcv_wup = tp->rcv_nxt;
+	return new_win >> tp->rx_opt.rcv_wscale;
+}
+
+/* MSS for the current path MTU: headers, the peer's clamp, options. */
+unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	int mss = pmtu - sizeof(struct iphdr) - sizeof(struct tcphdr) -
+		  icsk->icsk_ext_hdr_len;
+
+	if (tp->rx_opt.mss_clamp && mss > tp->rx_opt.mss_clamp)
+		mss = tp->rx_opt.mss_clamp;
+	if (tp->rx_opt.tstamp_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	mss = max(mss, TCP_MIN_SND_MSS - (int)TCPOLEN_TSTAMP_ALIGNED);
+	icsk->icsk_pmtu_cookie = pmtu;
+	tp->mss_cache = mss;
+	return mss;
+}
+
+unsigned int xtcp_current_mss(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	u32 mss = tcp_sk(sk)->mss_cache;
+
+	if (dst) {
+		u32 mtu = dst_mtu(dst);
+
+		if (mtu != inet_csk(sk)->icsk_pmtu_cookie)
+			mss = xtcp_sync_mss(sk, mtu);
+	}
+	return mss;
+}
+
+static void xtcp_write_options(__be32 *ptr, struct sock *sk, u8 flags,
+			       unsigned int sack_blocks)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (flags & TCPHDR_SYN) {
+		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) |
+			       tp->advmss);
+		if (xp->syn_ts) {
+			if (xp->syn_sack)
+				*ptr++ = htonl((TCPOPT_SACK_PERM << 24) |
+					       (TCPOLEN_SACK_PERM << 16) |
+					       (TCPOPT_TIMESTAMP << 8) |
+					       TCPOLEN_TIMESTAMP);
+			else
+				*ptr++ = htonl((TCPOPT_NOP << 24) |
+					       (TCPOPT_NOP << 16) |
+					       (TCPOPT_TIMESTAMP << 8) |
+					       TCPOLEN_TIMESTAMP);
+			*ptr++ = htonl(xtcp_ts_now(tp));
+			*ptr++ = htonl(tp->rx_opt.ts_recent);
+		} else if (xp->syn_sack) {
+			*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+				       (TCPOPT_SACK_PERM << 8) |
+				       TCPOLEN_SACK_PERM);
+		}
+		if (xp->syn_wscale)
+			*ptr++ = htonl((TCPOPT_NOP << 24) |
+				       (TCPOPT_WINDOW << 16) |
+				       (TCPOLEN_WINDOW << 8) |
+				       tp->rx_opt.rcv_wscale);
+		return;
+	}
+
+	if (tp->rx_opt.tstamp_ok) {
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		*ptr++ = htonl(xtcp_ts_now(tp));
+		*ptr++ = htonl(tp->rx_opt.ts_recent);
+	}
+	if (sack_blocks) {
+		unsigned int i;
+
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK << 8) |
+			       (TCPOLEN_SACK_BASE +
+				sack_blocks * TCPOLEN_SACK_PERBLOCK));
+		for (i = 0; i < sack_blocks; i++) {
+			*ptr++ = htonl(tp->selective_acks[i].start_seq);
+			*ptr++ = htonl(tp->selective_acks[i].end_seq);
+		}
+	}
+}
+
+static unsigned int xtcp_syn_options_size(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	unsigned int size = TCPOLEN_MSS_ALIGNED;
+
+	if (xp->syn_ts)
+		size += TCPOLEN_TSTAMP_ALIGNED;	/* SACK_PERM rides in its NOPs */
+	else if (xp->syn_sack)
+		size += TCPOLEN_SACKPERM_ALIGNED;
+	if (xp->syn_wscale)
+		size += TCPOLEN_WSCALE_ALIGNED;
+	return size;
+}
+
+/*
+ * Build the TCP header of one segment and hand it to IP. With clone_it
+ * the queued skb stays for retransmission and a clone (or a copy, if an
+ * earlier clone is still in a device queue) goes out.
+ */
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
+		      gfp_t gfp)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	unsigned int opt_size, hdr_size, sack_blocks = 0;
+	struct tcphdr *th;
+	int err;
+
+	if (clone_it) {
+		struct sk_buff *oskb = skb;
+
+		cb->when_us = tcp_clock_us();
+		if (unlikely(skb_cloned(oskb)))
+			skb = pskb_copy(oskb, gfp);
+		else
+			skb = skb_clone(oskb, gfp);
+		if (unlikely(!skb))
+			return -ENOBUFS;
+		cb = XTCP_SKB_CB(skb);
+	}
+
+	if (cb->tcp_flags & TCPHDR_SYN)
+		opt_size = xtcp_syn_options_size(sk);
+	else
+		opt_size = xtcp_established_options(sk, &sack_blocks);
+	hdr_size = sizeof(struct tcphdr) + opt_size;
+
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = sock_wfree;
+	refcount_add(skb->truesize, &sk->sk_wmem_alloc);
+
+	th = skb_push(skb, hdr_size);
+	skb_reset_transport_header(skb);
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(cb->seq);
+	th->ack_seq = htonl(tp->rcv_nxt);
+	*(((__be16 *)th) + 6) = htons(((hdr_size >> 2) << 12) | cb->tcp_flags);
+	th->check = 0;
+	th->urg_ptr = 0;
+	if (cb->tcp_flags & TCPHDR_SYN)
+		th->window = htons(min(tp->rcv_wnd, 65535U));
+	else
+		th->window = htons(xtcp_select_window(sk));
+	xtcp_write_options((__be32 *)(th + 1), sk, cb->tcp_flags, sack_blocks);
+
+	/* The device (or validate_xmit_skb's fallback) finishes the sum. */
+	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
+				  inet->inet_daddr, 0);
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+
+	if (cb->tcp_flags & TCPHDR_ACK) {
+		/* This segment carries the ACK a delayed ACK would send. */
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK);
+		tp->rcv_wup = tp->rcv_nxt;
+	}
+	if (skb->len != hdr_size) {
+		tp->data_segs_out++;
+		tp->bytes_sent += skb->len - hdr_size;
+		tp->lsndtime = tcp_jiffies32;
+	}
+	tp->segs_out++;
+	xtcp_mib_inc(sk, XTCP_MIB_OUTSEGS);
+
+	trace_xtcp_transmit_skb(sk, skb);
+
+	/* From here skb->cb belongs to IP. */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	err = xtcp_ip_queue_xmit(sk, skb);
+	if (unlikely(err > 0))
+		err = net_xmit_eval(err);
+	return err;
+}
+
+/* Split skb at len: the head keeps len bytes, the tail goes after it on
+ * the same (write) queue.
+ */
+static int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
+			 struct sk_buff *skb, unsigned int len, gfp_t gfp)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
+	unsigned int nlen = skb->len - len;
+	struct sk_buff *buff;
+
+	buff = alloc_skb_fclone(MAX_TCP_HEADER + nlen, gfp);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, MAX_TCP_HEADER);
+	if (!sk_wmem_schedule(sk, buff->truesize)) {
+		kfree_skb(buff);
+		return -ENOMEM;
+	}
+	sk_wmem_queued_add(sk, buff->truesize);
+	sk_mem_charge(sk, buff->truesize);
+
+	skb_copy_bits(skb, len, skb_put(buff, nlen), nlen);
+	skb_trim(skb, len);
+
+	ncb = XTCP_SKB_CB(buff);
+	memset(ncb, 0, sizeof(*ncb));
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	/* FIN and PSH move to the second half. */
+	ncb->tcp_flags = cb->tcp_flags;
+	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	cb->end_seq = ncb->seq;
+	ncb->when_us = cb->when_us;
+	ncb->charged = 1;
+
+	__skb_queue_after(queue, skb, buff);
+	return 0;
+}
+
+/* Minshall's variant of Nagle: hold a small segment only while an
+ * earlier small segment is unacknowledged.
+ */
+static bool xtcp_nagle_test(const struct tcp_sock *tp,
+			    const struct sk_buff *skb, unsigned int mss,
+			    int nonagle)
+{
+	if (nonagle & TCP_NAGLE_PUSH)
+		return true;
+	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+		return true;
+	if (skb->len >= mss)
+		return true;
+	if (nonagle & TCP_NAGLE_CORK)
+		return false;
+	if (nonagle)
+		return true;
+	return !(tp->packets_out && after(tp->snd_sml, tp->snd_una) &&
+		 !after(tp->snd_sml, tp->snd_nxt));
+}
+
+/* Segments the network holds, as Linux counts them for the cwnd test. */
+static u32 xtcp_in_flight(const struct tcp_sock *tp)
+{
+	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
+	       tp->retrans_out;
+}
+
+/* A sent segment leaves the write queue for the retransmit queue. */
+static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	bool was_empty = !tp->packets_out;
+
+	__skb_unlink(skb, &sk->sk_write_queue);
+	__skb_queue_tail(&xp->rtx_queue, skb);
+	WRITE_ONCE(tp->snd_nxt, cb->end_seq);
+	tp->packets_out++;
+
+	if (!tp->rx_opt.tstamp_ok && !xp->rtt_pending) {
+		xp->rtt_pending = true;
+		xp->rtt_seq_end = cb->end_seq;
+		xp->rtt_start_us = cb->when_us;
+	}
+	if (was_empty || icsk_pending_probe(sk))
+		xtcp_reset_rto_timer(sk);
+}
+
+/*
+ * Send queued segments while the peer's window, the congestion window
+ * and Nagle allow. Returns true when data is queued but nothing is in
+ * flight to clock it out (the caller arms the zero-window probe).
+ */
+bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	int reason;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 end;
+
+		if (xtcp_in_flight(tp) >= tcp_snd_cwnd(tp)) {
+			reason = XTCP_HOLD_CWND;
+			goto hold;
+		}
+		end = skb->len > mss ? cb->seq + mss : cb->end_seq;
+		if (after(end, tcp_wnd_end(tp))) {
+			reason = XTCP_HOLD_RWND;
+			goto hold;
+		}
+		if (!xtcp_nagle_test(tp, skb, mss, nonagle)) {
+			reason = (nonagle & TCP_NAGLE_CORK) ? XTCP_HOLD_CORK :
+							      XTCP_HOLD_NAGLE;
+			goto hold;
+		}
+		if (skb->len > mss &&
+		    xtcp_fragment(sk, &sk->sk_write_queue, skb, mss, gfp)) {
+			reason = XTCP_HOLD_ERROR;
+			goto hold;
+		}
+		if (skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    (nonagle & TCP_NAGLE_PUSH))
+			cb->tcp_flags |= TCPHDR_PSH;
+		if (xtcp_transmit_skb(sk, skb, 1, gfp)) {
+			reason = XTCP_HOLD_ERROR;
+			goto hold;
+		}
+		trace_xtcp_write_xmit(sk, skb, XTCP_HOLD_NONE);
+		if (skb->len < mss)
+			tp->snd_sml = cb->end_seq;
+		xtcp_event_new_data_sent(sk, skb);
+	}
+	return false;
+
+hold:
+	trace_xtcp_write_xmit(sk, skb, reason);
+	return !tp->packets_out && reason == XTCP_HOLD_RWND;
+}
+
+static bool xtcp_forced_push(const struct tcp_sock *tp)
+{
+	return after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1));
+}
+
+/* The push decision after sendmsg: MSG_MORE and TCP_CORK hold partial
+ * segments, TCP_NODELAY or a forced push send them.
+ */
+void xtcp_push(struct sock *sk, int flags, unsigned int mss, int nonagle)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb)
+		return;
+	if (!(flags & MSG_MORE) || xtcp_forced_push(tp)) {
+		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+		tp->pushed_seq = tp->write_seq;
+	}
+	if (flags & MSG_MORE)
+		nonagle = TCP_NAGLE_CORK;
+
+	trace_xtcp_push(sk, flags, mss, nonagle);
+	xtcp_push_pending_frames(sk, mss, nonagle);
+}
+
+/* Send what can go now; arm the zero-window probe if nothing can. */
+void xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle)
+{
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	if (xtcp_write_xmit(sk, mss, nonagle, sk_gfp_mask(sk, GFP_ATOMIC)))
+		xtcp_check_probe_timer(sk);
+}
+
+/* A segment that carries no data and is not queued: ACK, RST, probe. */
+static int xtcp_send_ctl(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(MAX_TCP_HEADER, gfp);
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, MAX_TCP_HEADER);
+	memset(XTCP_SKB_CB(skb), 0, sizeof(struct xtcp_skb_cb));
+	XTCP_SKB_CB(skb)->seq = seq;
+	XTCP_SKB_CB(skb)->end_seq = seq;
+	XTCP_SKB_CB(skb)->tcp_flags = flags;
+	return xtcp_transmit_skb(sk, skb, 0, gfp);
+}
+
+/* The sequence number for a segment without data: snd_nxt unless the
+ * peer shrank its window below it (RFC 9293 3.10.7.4 / tcp_acceptable_seq).
+ */
+static u32 xtcp_acceptable_seq(const struct tcp_sock *tp)
+{
+	if (!before(tcp_wnd_end(tp), tp->snd_nxt))
+		return tp->snd_nxt;
+	return tcp_wnd_end(tp);
+}
+
+void xtcp_send_ack(struct sock *sk)
+{
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	if (xtcp_send_ctl(sk, xtcp_acceptable_seq(tcp_sk(sk)), TCPHDR_ACK,
+			  GFP_ATOMIC)) {
+		/* No memory: let the delayed-ACK timer try again. */
+		inet_csk_schedule_ack(sk);
+		xtcp_delack_schedule(sk);
+	}
+}
+
+/* A segment the peer must answer with an ACK: one old byte of sequence
+ * space (zero-window probe, keepalive), as tcp_xmit_probe_skb().
+ */
+int xtcp_send_probe(struct sock *sk)
+{
+	return xtcp_send_ctl(sk, tcp_sk(sk)->snd_una - 1, TCPHDR_ACK,
+			     GFP_ATOMIC);
+}
+
+/* RFC 5961 challenge ACK, at most net.ipv4.tcp_challenge_ack_limit a
+ * second per socket (Linux limits globally; per socket is stricter for
+ * nobody and needs no shared state).
+ */
+void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 now = jiffies / HZ;
+	u32 limit = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_challenge_ack_limit);
+
+	if (now != xp->challenge_stamp) {
+		xp->challenge_stamp = now;
+		xp->challenge_count = 0;
+	}
+	if (++xp->challenge_count <= limit)
+		xtcp_send_ack(sk);
+}
+
+/* RST from a socket, for abort paths (close with unread data, linger 0,
+ * keepalive or retransmission give-up on an orphan...).
+ */
+void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	xtcp_mib_inc(sk, XTCP_MIB_OUTRSTS);
+	xtcp_send_ctl(sk, xtcp_acceptable_seq(tcp_sk(sk)),
+		      TCPHDR_ACK | TCPHDR_RST, gfp);
+}
+
+/* RST answering an unacceptable ACK in SYN_SENT or SYN_RECV: <SEQ=SEG.ACK>
+ * with no ACK bit (RFC 9293 3.10.7.3).
+ */
+void xtcp_send_reset_seq(struct sock *sk, u32 seq)
+{
+	xtcp_mib_inc(sk, XTCP_MIB_OUTRSTS);
+	xtcp_send_ctl(sk, seq, TCPHDR_RST, GFP_ATOMIC);
+}
+
+/* Queue an skb on the write queue, charging it to the socket. */
+void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = tp->write_seq;
+	cb->end_seq = tp->write_seq;
+	cb->tcp_flags = flags;
+	if (sk_wmem_schedule(sk, skb->truesize)) {
+		sk_wmem_queued_add(sk, skb->truesize);
+		sk_mem_charge(sk, skb->truesize);
+		cb->charged = 1;
+	}
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+}
+
+/* Queue our FIN: on the last unsent segment if there is one. */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (xp->fin_queued)
+		return;
+	if (!skb) {
+		skb = alloc_skb_fclone(MAX_TCP_HEADER,
+				       sk_gfp_mask(sk, GFP_ATOMIC) |
+				       __GFP_NOWARN);
+		if (!skb) {
+			/* TCP retries this from a timer; an RST is the
+			 * honest outcome when memory cannot be had.
+			 */
+			xtcp_send_active_reset(sk, GFP_ATOMIC);
+			xtcp_done(sk);
+			return;
+		}
+		skb_reserve(skb, MAX_TCP_HEADER);
+		xtcp_entail(sk, skb, TCPHDR_ACK);
+	}
+	XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_FIN;
+	XTCP_SKB_CB(skb)->end_seq++;
+	xp->fin_seq = tp->write_seq;
+	WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
+	xp->fin_queued = true;
+	xtcp_push_pending_frames(sk, xtcp_current_mss(sk), TCP_NAGLE_OFF);
+}
+
+/* Re-send one segment from the retransmit queue. */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	unsigned int mss = xtcp_current_mss(sk);
+	int err;
+
+	/* Partly acknowledged: send only what is still outstanding. */
+	if (before(cb->seq, tp->snd_una)) {
+		u32 trim = tp->snd_una - cb->seq;
+
+		if (cb->tcp_flags & TCPHDR_SYN) {
+			cb->tcp_flags &= ~TCPHDR_SYN;
+			cb->seq++;
+			trim--;
+		}
+		if (trim) {
+			if (!pskb_pull(skb, trim))
+				return -ENOMEM;
+			cb->seq += trim;
+		}
+	}
+	if (skb->len > mss && xtcp_fragment(sk, &xp->rtx_queue, skb, mss,
+					   GFP_ATOMIC) == 0) {
+		struct xtcp_skb_cb *ncb = XTCP_SKB_CB(skb_queue_next(&xp->rtx_queue,
+								   skb));
+		/* The new tail half is outstanding too, with the same fate. */
+		ncb->lost = cb->lost;
+		tp->packets_out++;
+		if (cb->lost)
+			tp->lost_out++;
+	}
+
+	if (!tp->retrans_stamp)
+		tp->retrans_stamp = div_u64(cb->when_us, USEC_PER_MSEC) ? :
+				    (u32)tcp_clock_ms();
+	err = xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC);
+	if (err)
+		return err;
+	trace_xtcp_retransmit(sk, skb);
+	if (cb->lost && !cb->retrans_out) {
+		cb->retrans_out = 1;
+		tp->retrans_out++;
+	}
+	cb->retrans++;
+	tp->total_retrans++;
+	tp->bytes_retrans += skb->len;
+	xtcp_mib_inc(sk, XTCP_MIB_RETRANSSEGS);
+	/* Karn: a retransmitted segment gives no RTT sample. */
+	if (xp->rtt_pending && after(xp->rtt_seq_end, cb->seq))
+		xp->rtt_pending = false;
+	return 0;
+}
+
+/* Retransmit segments marked lost, as the congestion window allows. */
+void xtcp_xmit_retransmit_queue(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_walk_safe(&xp->rtx_queue, skb, tmp) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (!cb->lost || cb->retrans_out)
+			continue;
+		if (xtcp_in_flight(tp) >= tcp_snd_cwnd(tp))
+			break;
+		if (xtcp_retransmit_skb(sk, skb))
+			break;
+	}
+}
+
+/* Active open: pick the route, source address and port, ISN and options,
+ * then send the SYN. Called by inet_stream_connect() with the socket locked.
+ */
+int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct net *net = sock_net(sk);
+	union tcp_seq_and_ts_off st;
+	struct sk_buff *skb;
+	__be16 orig_sport;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	__be32 saddr;
+	int err;
+
+	if (addr_len < (int)sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	orig_sport = inet->inet_sport;
+	rt = ip_route_connect(&fl4, usin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TCP, orig_sport,
+			      usin->sin_port, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		if (err == -ENETUNREACH)
+			IP_INC_STATS(net, IPSTATS_MIB_OUTNOROUTES);
+		return err;
+	}
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+
+	if (!inet->inet_saddr) {
+		saddr = fl4.saddr;
+		inet->inet_saddr = saddr;
+		inet->inet_rcv_saddr = saddr;
+	}
+	inet->inet_dport = usin->sin_port;
+	inet->inet_daddr = usin->sin_addr.s_addr;
+	icsk->icsk_ext_hdr_len = 0;
+	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
+
+	xtcp_set_state(sk, TCP_SYN_SENT);
+
+	/* The port: the bound one, or an ephemeral one from the TCP bind
+	 * hash (never one a host TCP socket holds).
+	 */
+	if (!inet->inet_num) {
+		err = sk->sk_prot->get_port(sk, 0);
+		if (err) {
+			err = -EADDRNOTAVAIL;
+			goto failure;
+		}
+		inet->inet_sport = htons(inet->inet_num);
+	}
+	if (xtcp_tuple_in_use(net, inet->inet_rcv_saddr, inet->inet_sport,
+			      inet->inet_daddr, inet->inet_dport)) {
+		err = -EADDRNOTAVAIL;
+		goto failure;
+	}
+
+	rt = ip_route_newports(&fl4, rt, orig_sport, usin->sin_port,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk->sk_gso_type = SKB_GSO_TCPV4;
+	sk_setup_caps(sk, &rt->dst);
+	rt = NULL;
+
+	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
+				       inet->inet_sport, usin->sin_port);
+	tp->tsoffset = st.ts_off;
+	WRITE_ONCE(tp->write_seq, st.seq);
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	err = xtcp_hash(sk);
+	if (err)
+		goto failure;
+
+	xtcp_init_conn(sk);
+	xp->syn_ts = READ_ONCE(net->ipv4.sysctl_tcp_timestamps) ? 1 : 0;
+	xp->syn_sack = READ_ONCE(net->ipv4.sysctl_tcp_sack) ? 1 : 0;
+	xp->syn_wscale = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling) ? 1 : 0;
+
+	tp->snd_una = tp->write_seq;
+	tp->snd_sml = tp->write_seq;
+	tp->snd_up = tp->write_seq;
+	WRITE_ONCE(tp->snd_nxt, tp->write_seq);
+	tp->pushed_seq = tp->write_seq;
+	tp->rcv_nxt = 0;
+	tp->rcv_wup = 0;
+	WRITE_ONCE(tp->copied_seq, 0);
+	tp->retrans_stamp = (u32)tcp_clock_ms();
+
+	skb = alloc_skb_fclone(MAX_TCP_HEADER, sk->sk_allocation);
+	if (!skb) {
+		err = -ENOBUFS;
+		goto failure_hashed;
+	}
+	skb_reserve(skb, MAX_TCP_HEADER);
+	xtcp_entail(sk, skb, TCPHDR_SYN);
+	XTCP_SKB_CB(skb)->end_seq++;
+	WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
+
+	err = xtcp_transmit_skb(sk, skb, 1, sk->sk_allocation);
+	if (err == -ECONNREFUSED || err == -EHOSTUNREACH ||
+	    err == -ENETUNREACH) {
+		goto failure_hashed;
+	}
+	/* Other send errors (no buffer, qdisc drop): the timer retries. */
+	xtcp_event_new_data_sent(sk, skb);
+	xtcp_reset_rto_timer(sk);
+	return 0;
+
+failure_hashed:
+	xtcp_free_queues(sk);
+failure:
+	xtcp_set_state(sk, TCP_CLOSE);
+	if (rt)
+		ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet_reset_saddr(sk);
+	return err;
+}
+
+/* Our SYN-ACK for a passive open (a child in SYN_RECV): the SYN skb
+ * was queued when the child was created; send or resend it.
+ */
+int xtcp_send_synack(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&xtcp_sk(sk)->rtx_queue);
+
+	if (skb)
+		return xtcp_retransmit_skb(sk, skb);
+	skb = skb_peek(&sk->sk_write_queue);
+	if (!skb)
+		return -EINVAL;
+	/* A failed first send is retried by the retransmission timer. */
+	xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC);
+	xtcp_event_new_data_sent(sk, skb);
+	return 0;
+}
