@@ -24,3 +24,9 @@ TEST_PROGS_EXTENDED += interop_transfer.sh
 TEST_GEN_PROGS += interop_api_tcp
 XTCP_PENDING += interop_api
 LOCAL_HDRS += $(abspath interop_api_cases.h)
+
+# Connection lifecycle: refused, blackhole timing, resets, half-close,
+# RST on close with unread data, TIME_WAIT reuse, backlog overflow.
+TEST_PROGS += interop_conn_tcp.sh
+XTCP_PENDING += interop_conn.sh
+TEST_PROGS_EXTENDED += interop_conn.sh

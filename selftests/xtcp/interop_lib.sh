@@ -258,3 +258,87 @@ il_xfer()
 	[ $rc -eq 0 ] || il_dump
 	return $rc
 }
+
+# The errno name an xtcp_connect run ended with ("" if none).
+il_errno_of() { awk '$1 == "error" { print $NF; exit }' "$1"; }
+
+# il_cap_start NS DEV PORT: capture the SYN, FIN and RST segments of TCP
+# port PORT to $IL_TMP/cap.pcap until il_cap_stop. Only control segments:
+# a TCG guest cannot capture a bulk transfer without dropping packets.
+il_cap_start()
+{
+	rm -f "$IL_TMP/cap.pcap" "$IL_TMP/cap.err"
+	ip netns exec "$1" tcpdump -i "$2" -n -U --immediate-mode -s 128 -w "$IL_TMP/cap.pcap" \
+		"tcp port $3 and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0" \
+		2>"$IL_TMP/cap.err" &
+	IL_CAP_PID=$!
+	IL_PIDS+=("$IL_CAP_PID")
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "listening on" "$IL_TMP/cap.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+il_cap_stop()
+{
+	sleep 0.5
+	kill -INT "$IL_CAP_PID" 2>/dev/null
+	wait "$IL_CAP_PID" 2>/dev/null
+	if grep -q '[1-9][0-9]* packets dropped by kernel' "$IL_TMP/cap.err"; then
+		il_log "capture dropped packets:"
+		sed 's/^/# /' "$IL_TMP/cap.err"
+	fi
+	return 0
+}
+
+# Number of captured segments matching a pcap filter expression.
+il_cap_count()
+{
+	tcpdump -r "$IL_TMP/cap.pcap" -n "$1" 2>/dev/null | wc -l
+}
+
+# Drop TCP to port $2 arriving in namespace $1 (a blackholed peer).
+# Prefers nftables, then iptables; fails if neither exists.
+il_drop_port()
+{
+	if command -v nft >/dev/null; then
+		ip netns exec "$1" nft -f - <<-NFT
+		table inet interop {
+			chain input {
+				type filter hook input priority 0; policy accept;
+				tcp dport $2 drop
+			}
+		}
+		NFT
+	elif command -v iptables >/dev/null; then
+		ip netns exec "$1" iptables -A INPUT -p tcp --dport "$2" -j DROP
+	else
+		return 1
+	fi
+}
+
+il_drop_clear()
+{
+	ip netns exec "$1" nft delete table inet interop 2>/dev/null
+	ip netns exec "$1" iptables -F INPUT 2>/dev/null
+	return 0
+}
+
+# il_compare NAME EXPECTED TCP_OUTCOME [XTCP_OUTCOME]: the AF_INET outcome
+# must be the one the case was written for; the AF_XTCP one (xtcp mode)
+# must equal the AF_INET one from this run.
+il_compare()
+{
+	local name=$1 want=$2 tcp=$3 x=$4
+
+	il_log "$name: expected '$want', tcp '$tcp'${x:+, xtcp '$x'}"
+	if [ "$tcp" != "$want" ]; then
+		il_fail "$name"
+	elif [ "$IL_MODE" = xtcp ] && [ "$x" != "$tcp" ]; then
+		il_fail "$name"
+	else
+		il_ok "$name"
+	fi
+}

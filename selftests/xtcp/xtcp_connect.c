@@ -70,6 +70,8 @@ static struct {
 	bool reply_after_eof;
 	long long close_after;	/* close after receiving this many bytes */
 	int backlog;
+	int accept_delay_s;	/* listen, then wait before accepting */
+	bool connect_only;	/* connect, report, close */
 	const char *expect_err;
 } opt = {
 	.host = "127.0.0.1",
@@ -83,6 +85,9 @@ static struct {
 };
 
 static const char *progname = "xtcp_connect";
+static unsigned long long connect_t0;	/* ms, while connect() runs */
+
+static unsigned long long now_ms(void);
 
 static void die(const char *fmt, ...)
 {
@@ -104,6 +109,8 @@ static void sys_fail(const char *what, int err)
 {
 	const char *name = interop_errname(err);
 
+	if (connect_t0)
+		printf("connect_ms %llu\n", now_ms() - connect_t0);
 	printf("error %s %s\n", what, name);
 	fflush(stdout);
 	if (opt.expect_err) {
@@ -126,12 +133,12 @@ static void sys_fail(const char *what, int err)
 	exit(1);
 }
 
-static __u64 now_ms(void)
+static unsigned long long now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* xorshift64*: deterministic per seed, so a failing run can be replayed. */
@@ -355,7 +362,7 @@ static int copy_io(int sock)
 	unsigned long long rcvd = 0;
 	bool rd_done = false, wr_done = false;
 	int out = -1;
-	__u64 t0 = now_ms();
+	unsigned long long t0 = now_ms();
 	char hex[65];
 
 	source_open(&src);
@@ -434,7 +441,7 @@ static int copy_io(int sock)
 	printf("sent %llu %s\n", src.done, hex);
 	interop_sha256_final(&rsha, hex);
 	printf("recv %llu %s\n", rcvd, hex);
-	printf("time_ms %llu\n", (unsigned long long)(now_ms() - t0));
+	printf("time_ms %llu\n", now_ms() - t0);
 	fflush(stdout);
 	if (out >= 0)
 		close(out);
@@ -487,6 +494,9 @@ static int run_server(void)
 		close(fd);
 	}
 
+	if (opt.accept_delay_s)
+		sleep(opt.accept_delay_s);
+
 	for (i = 0; i < opt.iterations && !ret; i++) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		int fd, r;
@@ -530,10 +540,18 @@ static int run_client(void)
 			if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
 				sys_fail("bind", errno);
 		}
+		connect_t0 = now_ms();
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 			sys_fail("connect", errno);
+		printf("connect_ms %llu\n", now_ms() - connect_t0);
+		connect_t0 = 0;
 		check_peer_family(fd);
-		ret = copy_io(fd);
+		if (opt.connect_only) {
+			printf("connected\n");
+			fflush(stdout);
+		} else {
+			ret = copy_io(fd);
+		}
 		close_sock(fd);
 	}
 	return ret;
@@ -546,7 +564,8 @@ static void print_help(void)
 		"       [-i file | -n bytes] [-r seed] [-c max_chunk] [-o file]\n"
 		"       [-t secs] [-S sndbuf] [-R rcvbuf] [-I iterations]\n"
 		"       [-Y syncnt] [-B local_port] [-u] [-L] [-H] [-f bytes]\n"
-		"       [-b backlog] [-P ready_file] [-E ERRNO[,ERRNO]] [addr]\n"
+		"       [-b backlog] [-a secs] [-C] [-P ready_file]\n"
+		"       [-E ERRNO[,ERRNO]] [addr]\n"
 		"  -l  listen on addr:port (server); else connect to it\n"
 		"  -s  socket family for this side (XTCP = AF_XTCP)\n"
 		"  -A  put AF_XTCP (not AF_INET) in sin_family for XTCP\n"
@@ -559,6 +578,8 @@ static void print_help(void)
 		"  -L  close with SO_LINGER {1, 0} (RST)\n"
 		"  -H  send only after the peer's FIN (half-close)\n"
 		"  -f  close after receiving this many bytes\n"
+		"  -b  listen backlog; -a wait this long before accepting\n"
+		"  -C  client: connect, print \"connected\", close\n"
 		"  -P  create this file once listening\n"
 		"  -E  exit 0 iff a syscall fails with one of these errnos\n",
 		progname);
@@ -569,7 +590,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "ls:Am:p:i:n:r:c:o:t:S:R:I:Y:B:uLHf:b:P:E:")) != -1) {
+	while ((c = getopt(argc, argv, "ls:Am:p:i:n:r:c:o:t:S:R:I:Y:B:uLHf:b:P:E:a:C")) != -1) {
 		switch (c) {
 		case 'l':
 			opt.listen = true;
@@ -651,6 +672,12 @@ int main(int argc, char **argv)
 			break;
 		case 'E':
 			opt.expect_err = optarg;
+			break;
+		case 'a':
+			opt.accept_delay_s = atoi(optarg);
+			break;
+		case 'C':
+			opt.connect_only = true;
 			break;
 		default:
 			print_help();

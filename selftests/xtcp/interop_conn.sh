@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Connection lifecycle of AF_XTCP against stock TCP over veth: refused,
+# blackholed peer with TCP_SYNCNT (errno and timing), peer reset during a
+# transfer, half-close in both directions, close with unread data (RST on
+# the wire), TIME_WAIT and port reuse, accept-queue overflow.
+#
+# Each case is a function of the SUT side's family that prints an outcome.
+# INTEROP_FAMILIES=tcp (interop_conn_tcp.sh) checks the stock TCP outcome
+# against the one the case was written for; the default also runs AF_XTCP
+# and requires the outcome TCP gave in the same run.
+
+. "$(dirname "$0")/interop_lib.sh"
+
+il_require ip tc timeout tcpdump
+
+SUT=$IL_NS_SUT
+PEER=$IL_NS_PEER
+PEER_IP=10.0.1.2
+SUT_IP=10.0.1.1
+
+if [ "$IL_MODE" = xtcp ]; then
+	il_xtcp_load || il_skip_all "xtcp module not loadable"
+fi
+il_ns_pair || il_skip_all "cannot create veth/netns"
+
+# Cases run in command substitutions: each run gets its own port range
+# from the main loop, so the TCP and AF_XTCP runs never share a port.
+port=30000
+next_port() { port=$((port + 1)); }
+
+dbg() { echo "# $*" >&2; }
+
+dump_run() { il_dump >&2; }
+
+# Collapse the two ways Linux reports a reset peer to a writer.
+reset_or() { case $1 in ECONNRESET|EPIPE) echo reset ;; *) echo "${1:-none}" ;; esac; }
+
+# SUT client connects to a port nobody listens on.
+case_refused()
+{
+	next_port
+	il_client "$SUT" "$1" 20 -p $port -n 1K -t 10 $PEER_IP
+	echo "connect $(il_errno_of "$IL_TMP/cli.out")"
+}
+
+# The peer drops every segment to the port: SYN, 2 retries (1 s + 2 s),
+# then 4 s more before the connect gives up, about 7 s in all.
+case_blackhole()
+{
+	local ms err
+
+	next_port
+	il_drop_port "$PEER" $port || { echo "no nft/iptables"; return; }
+	il_client "$SUT" "$1" 60 -Y 2 -p $port -n 1K -t 30 $PEER_IP
+	il_drop_clear "$PEER"
+	err=$(il_errno_of "$IL_TMP/cli.out")
+	ms=$(il_field "$IL_TMP/cli.out" connect_ms 2)
+	dbg "$1 blackholed connect: $err after $ms ms"
+	echo "connect $err after ~$(((ms + 500) / 1000))s"
+}
+
+# The TCP peer aborts (linger 0) after 1 MiB of a 64 MiB upload.
+case_peer_reset()
+{
+	local rst
+
+	next_port
+	il_server "$PEER" tcp 60 -p $port -n 0 -f 1M -L -t 30 $PEER_IP || return
+	il_cap_start "$PEER" veth-peer $port
+	il_client "$SUT" "$1" 60 -p $port -n 64M -t 30 $PEER_IP
+	il_wait_server
+	il_cap_stop
+	rst=$(il_cap_count "src host $PEER_IP and tcp[tcpflags] & tcp-rst != 0")
+	echo "client $(reset_or "$(il_errno_of "$IL_TMP/cli.out")") peer_rst=$((rst > 0))"
+}
+
+# The SUT listener aborts after 1 MiB: the reset must come from the SUT.
+case_sut_reset()
+{
+	local rst
+
+	next_port
+	il_server "$SUT" "$1" 60 -p $port -n 0 -f 1M -L -t 30 $SUT_IP || return
+	il_cap_start "$PEER" veth-peer $port
+	il_client "$PEER" tcp 60 -p $port -n 64M -t 30 $SUT_IP
+	il_wait_server
+	il_cap_stop
+	rst=$(il_cap_count "src host $SUT_IP and tcp[tcpflags] & tcp-rst != 0")
+	echo "client $(reset_or "$(il_errno_of "$IL_TMP/cli.out")") sut_rst=$((rst > 0))"
+}
+
+# Half-close: one side sends and shuts down its write side; the other
+# sends its reply only after reading that FIN. $2 says who goes first.
+case_half_close()
+{
+	local rc fins
+
+	next_port
+	if [ "$2" = sut_first ]; then
+		il_server "$PEER" tcp 60 -p $port -n 1M -r 2 -H -t 30 $PEER_IP || return
+		il_cap_start "$PEER" veth-peer $port
+		il_client "$SUT" "$1" 60 -p $port -n 3M -r 1 -t 30 $PEER_IP
+	else
+		il_server "$SUT" "$1" 60 -p $port -n 1M -r 2 -H -t 30 $SUT_IP || return
+		il_cap_start "$PEER" veth-peer $port
+		il_client "$PEER" tcp 60 -p $port -n 3M -r 1 -t 30 $SUT_IP
+	fi
+	rc=$?
+	il_wait_server || rc=1
+	il_cap_stop
+	[ $rc -eq 0 ] && il_check_transfer 3145728 1048576 >&2 || { rc=1; dump_run; }
+	# Exactly one FIN each way, and no RST: an orderly close.
+	fins=$(il_cap_count "tcp[tcpflags] & tcp-fin != 0")
+	echo "transfer=$rc fins=$fins rsts=$(il_cap_count "tcp[tcpflags] & tcp-rst != 0")"
+}
+
+# Closing with unread data aborts the connection: the SUT sends RST.
+case_close_unread()
+{
+	local rst
+
+	next_port
+	il_server "$SUT" "$1" 60 -p $port -n 0 -f 1 -t 30 $SUT_IP || return
+	il_cap_start "$PEER" veth-peer $port
+	il_client "$PEER" tcp 60 -p $port -n 4M -t 30 $SUT_IP
+	il_wait_server
+	il_cap_stop
+	rst=$(il_cap_count "src host $SUT_IP and tcp[tcpflags] & tcp-rst != 0")
+	echo "client $(reset_or "$(il_errno_of "$IL_TMP/cli.out")") sut_rst=$((rst > 0))"
+}
+
+# The SUT closes first, so its end sits in TIME_WAIT. Binding the same
+# local port again fails without SO_REUSEADDR. With it, connecting the
+# same 4-tuple again succeeds: a connect from a bound port may take over
+# a TIME_WAIT entry that recorded timestamps (__inet_hash_connect passes
+# no twp, so tcp_twsk_unique ignores tcp_tw_reuse). Another peer port is
+# fine too.
+case_time_wait()
+{
+	local lport=$((port + 10)) a b c d
+
+	next_port
+	il_server "$PEER" tcp 60 -p $port -n 0 -H -I 2 -t 30 $PEER_IP || return
+	il_client "$SUT" "$1" 30 -B $lport -u -p $port -n 1K -t 10 $PEER_IP
+	a=$?
+	sleep 0.2
+	il_client "$SUT" "$1" 30 -B $lport -p $port -n 1K -t 10 $PEER_IP
+	b=$(il_errno_of "$IL_TMP/cli.out")
+	il_client "$SUT" "$1" 30 -B $lport -u -p $port -n 1K -t 10 $PEER_IP
+	c=$(il_errno_of "$IL_TMP/cli.out")
+	il_wait_server
+	next_port
+	il_server "$PEER" tcp 60 -p $port -n 0 -t 30 $PEER_IP || return
+	il_client "$SUT" "$1" 30 -B $lport -u -p $port -n 1K -t 10 $PEER_IP
+	d=$?
+	il_wait_server
+	echo "first=$a rebind=${b:-ok} reuse_same_tuple=${c:-ok} reuse_other_peer=$d"
+}
+
+# Accept queue of a listener that does not accept: backlog 1 holds two
+# connections; further SYNs are dropped, so those clients time out.
+case_backlog()
+{
+	local i ok=0 to=0 other=0 pids=()
+
+	next_port
+	il_server "$SUT" "$1" 40 -p $port -b 1 -a 30 -t 30 $SUT_IP || return
+	for i in 1 2 3 4; do
+		ip netns exec "$PEER" timeout 30 "$IL_XC" -s TCP -C -Y 1 \
+			-p $port $SUT_IP >"$IL_TMP/bl$i.out" 2>&1 &
+		pids+=($!)
+		sleep 0.3
+	done
+	wait "${pids[@]}"
+	for i in 1 2 3 4; do
+		if grep -q '^connected' "$IL_TMP/bl$i.out"; then
+			ok=$((ok + 1))
+		elif [ "$(il_errno_of "$IL_TMP/bl$i.out")" = ETIMEDOUT ]; then
+			to=$((to + 1))
+		else
+			other=$((other + 1))
+			sed 's/^/# /' "$IL_TMP/bl$i.out" >&2
+		fi
+	done
+	kill "$IL_SRV_PID" 2>/dev/null
+	wait "$IL_SRV_PID" 2>/dev/null
+	echo "connected=$ok timedout=$to other=$other"
+}
+
+# name|function args|outcome stock TCP gives
+cases=(
+	"refused|case_refused|connect ECONNREFUSED"
+	"blackhole_syncnt2_etimedout|case_blackhole|connect ETIMEDOUT after ~7s"
+	"peer_reset_mid_transfer|case_peer_reset|client reset peer_rst=1"
+	"sut_reset_mid_transfer|case_sut_reset|client reset sut_rst=1"
+	"half_close_sut_first|case_half_close sut_first|transfer=0 fins=2 rsts=0"
+	"half_close_peer_first|case_half_close peer_first|transfer=0 fins=2 rsts=0"
+	"close_with_unread_data_sends_rst|case_close_unread|client reset sut_rst=1"
+	"time_wait_port_reuse|case_time_wait|first=0 rebind=EADDRINUSE reuse_same_tuple=ok reuse_other_peer=0"
+	"backlog_overflow|case_backlog|connected=2 timedout=2 other=0"
+)
+
+il_plan ${#cases[@]}
+base=30000
+for c in "${cases[@]}"; do
+	IFS='|' read -r name fn want <<<"$c"
+	port=$base
+	tcp_out=$($fn tcp)
+	x_out=
+	port=$((base + 20))
+	[ "$IL_MODE" = xtcp ] && x_out=$($fn xtcp)
+	base=$((base + 40))
+	il_compare "$name" "$want" "$tcp_out" "$x_out"
+done
+il_finish
