@@ -186,6 +186,8 @@ FIXTURE_SETUP(api)
 	self->xfam = interop_xtcp_family();
 
 	if (variant->xtcp) {
+		if (!getenv("XTCP_FAMILY") && xtcp_ensure_loaded())
+			SKIP(return, "cannot load module/xtcp.ko");
 		fd = stream(self->xfam);
 		if (fd < 0 && errno == EAFNOSUPPORT)
 			SKIP(return, "AF_XTCP (family %d) is not registered: load module/xtcp.ko",

@@ -4,8 +4,6 @@
  * the loaded module reports it, errno names, and a SHA-256 for checking
  * transferred bytes without trusting the transport under test.
  *
- * The lead's xtcp_util.h will offer xtcp_family(); until every test can
- * rely on it, the interop tests carry their own reader here.
  */
 #ifndef INTEROP_UTIL_H
 #define INTEROP_UTIL_H
@@ -18,27 +16,20 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../include/uapi/linux/xtcp.h"
+#include "xtcp_util.h"
 
 /*
- * The family the module registered: the module parameter wins over the
- * header's default, because the module may be loaded with family=N.
+ * The family the module registered (xtcp_util.h). $XTCP_FAMILY overrides
+ * it, which lets the comparison code be exercised without the module
+ * (XTCP_FAMILY=2 must pass, XTCP_FAMILY=1 must fail).
  */
 static inline int interop_xtcp_family(void)
 {
 	const char *env = getenv("XTCP_FAMILY");
-	FILE *f;
-	int fam;
 
 	if (env && *env)
 		return atoi(env);
-	f = fopen(XTCP_FAMILY_PARAM_PATH, "r");
-	if (!f)
-		return AF_XTCP;
-	if (fscanf(f, "%d", &fam) != 1 || fam <= 0 || fam >= 64)
-		fam = AF_XTCP;
-	fclose(f);
-	return fam;
+	return xtcp_family();
 }
 
 static inline const char *interop_errname(int err)
