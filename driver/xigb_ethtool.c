@@ -64,6 +64,51 @@ static void xigb_get_drvinfo(struct net_device *netdev,
 		sizeof(info->bus_info));
 }
 
+/* registers dumped by ethtool -d, in this order (offsets are in the dump) */
+static const u32 xigb_dump_regs[] = {
+	XIGB_CTRL, XIGB_STATUS, XIGB_CTRL_EXT, XIGB_RCTL, XIGB_TCTL,
+	XIGB_IMS, XIGB_GPIE, XIGB_EIMS, XIGB_EIAC, XIGB_EIAM, XIGB_IVAR_MISC,
+	XIGB_RXCSUM, XIGB_RLPML, XIGB_MRQC, XIGB_RAL(0), XIGB_RAH(0),
+};
+
+#define XIGB_QDUMP_REGS	10
+
+static int xigb_get_regs_len(struct net_device *netdev)
+{
+	struct xigb_adapter *adapter = netdev_priv(netdev);
+
+	return 2 * sizeof(u32) * (ARRAY_SIZE(xigb_dump_regs) +
+				  adapter->num_queues * XIGB_QDUMP_REGS);
+}
+
+/* pairs of (offset, value), so the dump reads without a decoder */
+static void xigb_get_regs(struct net_device *netdev,
+			  struct ethtool_regs *regs, void *p)
+{
+	struct xigb_adapter *adapter = netdev_priv(netdev);
+	u32 *buf = p;
+	unsigned int i;
+
+	regs->version = 1;
+	for (i = 0; i < ARRAY_SIZE(xigb_dump_regs); i++) {
+		*buf++ = xigb_dump_regs[i];
+		*buf++ = xigb_rd32(adapter, xigb_dump_regs[i]);
+	}
+	for (i = 0; i < adapter->num_queues; i++) {
+		const u32 q[XIGB_QDUMP_REGS] = {
+			XIGB_RDLEN(i), XIGB_SRRCTL(i), XIGB_RDH(i), XIGB_RDT(i),
+			XIGB_RXDCTL(i), XIGB_TDLEN(i), XIGB_TDH(i), XIGB_TDT(i),
+			XIGB_TXDCTL(i), XIGB_IVAR0(i),
+		};
+		unsigned int j;
+
+		for (j = 0; j < XIGB_QDUMP_REGS; j++) {
+			*buf++ = q[j];
+			*buf++ = xigb_rd32(adapter, q[j]);
+		}
+	}
+}
+
 static int xigb_get_link_ksettings(struct net_device *netdev,
 				   struct ethtool_link_ksettings *cmd)
 {
@@ -284,6 +329,8 @@ static const struct ethtool_ops xigb_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
 	.get_drvinfo		= xigb_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
+	.get_regs_len		= xigb_get_regs_len,
+	.get_regs		= xigb_get_regs,
 	.get_link_ksettings	= xigb_get_link_ksettings,
 	.get_ringparam		= xigb_get_ringparam,
 	.set_ringparam		= xigb_set_ringparam,
