@@ -1,0 +1,773 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xbench: load generator comparing an AF_XTCP sender with a Linux TCP
+ * sender against the same Linux TCP receiver.
+ *
+ *   xbench -l [-B ADDR] [-p PORT]
+ *	the receiver: an AF_INET server that serves every mode, one thread
+ *	per connection, until killed.
+ *   xbench -m bulk|rr|crr -s XTCP|TCP -H HOST [-p PORT] [options]
+ *	the sender (client); prints one line of key=value results.
+ *
+ * Each connection starts with a struct xb_hello naming the mode and the
+ * transaction sizes, so one server serves every test of a run:
+ *   bulk: the client writes for -t seconds (or -n bytes) in -w byte
+ *	writes on -P connections, then shuts down its send side; the server
+ *	answers with the byte count it received. Throughput is that count
+ *	over the time until the answer arrived, so bytes still queued in the
+ *	sender when the clock stops are not counted as sent. A count that
+ *	differs from what the client wrote is an error.
+ *   rr: -r byte requests, -R byte responses, one in flight, per-transaction
+ *	latency recorded; rate and percentiles are printed.
+ *   crr: per transaction a new connection: connect, request, response, and
+ *	the server closes first (so TIME_WAIT sits on the receiver, the same
+ *	for both senders, and the client never runs out of ports).
+ *
+ * CPU cost: getrusage() of the client (all its threads) and the busy time
+ * of the whole machine from /proc/stat (the receiver and softirq work are
+ * the same for both senders, so a difference is the sender's).
+ *
+ * Exit status: 0 ok, 1 error (message on stderr), 2 usage, 3 deadline.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+#include <linux/xtcp.h>
+
+#define XB_MAGIC	0x78626e31	/* "xbn1" */
+#define XB_MAX_STREAMS	64
+#define XB_MAX_MSG	(64 << 20)
+#define XB_SRV_TIMEOUT	30		/* seconds a server thread waits */
+#define XB_SLACK	60		/* seconds past -t before giving up */
+
+enum xb_mode { XB_BULK = 1, XB_RR, XB_CRR };
+
+/* The first bytes of every connection; network byte order. */
+struct xb_hello {
+	__u32 magic;
+	__u32 mode;
+	__u32 req;
+	__u32 resp;
+};
+
+static struct {
+	bool listen;
+	enum xb_mode mode;
+	bool xtcp;
+	const char *host;
+	const char *bind_addr;
+	int port;
+	double secs;
+	__u64 nbytes;
+	int streams;
+	size_t wsize;
+	__u32 req, resp;
+	const char *cong;
+	bool set_nodelay;
+} opt = {
+	.host = "127.0.0.1",
+	.port = 5201,
+	.secs = 3,
+	.streams = 1,
+	.wsize = 64 << 10,
+	.req = 1,
+	.resp = 1,
+};
+
+static atomic_int stop;
+static struct sockaddr_in peer;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("xbench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Full read: the byte count, 0 on EOF before any byte, -1 on error. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+static void set_timeouts(int fd, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		die("setsockopt(TCP_NODELAY): %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Receiver                                                            */
+
+static void serve_bulk(int fd, char *buf, size_t bufsz)
+{
+	__u64 total = 0, be;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, bufsz);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	if (n < 0)
+		return;		/* the client sees no count: an error there */
+	be = htobe64(total);
+	write_full(fd, &be, sizeof(be));
+}
+
+static void serve_rr(int fd, char *buf, __u32 req, __u32 resp, bool once)
+{
+	ssize_t n;
+
+	do {
+		n = read_full(fd, buf, req);
+		if (n != (ssize_t)req)
+			return;
+		if (write_full(fd, buf, resp))
+			return;
+	} while (!once);
+}
+
+static void *serve_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct xb_hello h;
+	size_t bufsz;
+	char *buf;
+
+	set_timeouts(fd, XB_SRV_TIMEOUT);
+	if (read_full(fd, &h, sizeof(h)) != sizeof(h) ||
+	    ntohl(h.magic) != XB_MAGIC)
+		goto out;
+	h.mode = ntohl(h.mode);
+	h.req = ntohl(h.req);
+	h.resp = ntohl(h.resp);
+	if (h.req > XB_MAX_MSG || h.resp > XB_MAX_MSG)
+		goto out;
+	bufsz = h.req > h.resp ? h.req : h.resp;
+	if (bufsz < (1 << 20))
+		bufsz = 1 << 20;
+	buf = calloc(1, bufsz);
+	if (!buf)
+		goto out;
+	if (h.mode != XB_BULK)
+		set_nodelay(fd);
+	switch (h.mode) {
+	case XB_BULK:
+		serve_bulk(fd, buf, bufsz);
+		break;
+	case XB_RR:
+		serve_rr(fd, buf, h.req, h.resp, false);
+		break;
+	case XB_CRR:
+		serve_rr(fd, buf, h.req, h.resp, true);
+		break;
+	}
+	free(buf);
+out:
+	close(fd);
+	return NULL;
+}
+
+static void run_server(void)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(opt.port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	pthread_attr_t attr;
+	pthread_t th;
+	int one = 1, lfd, fd;
+
+	if (opt.bind_addr && inet_pton(AF_INET, opt.bind_addr, &a.sin_addr) != 1)
+		die("bad address %s", opt.bind_addr);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)))
+		die("bind port %d: %s", opt.port, strerror(errno));
+	if (listen(lfd, 1024))
+		die("listen: %s", strerror(errno));
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	/* Tell the script we are ready only once the port is listening. */
+	printf("listening %d\n", opt.port);
+	fflush(stdout);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		if (pthread_create(&th, &attr, serve_conn, (void *)(intptr_t)fd))
+			close(fd);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Sender                                                              */
+
+static int xtcp_family(void)
+{
+	FILE *f = fopen(XTCP_FAMILY_PARAM_PATH, "r");
+	int v = 0;
+
+	if (!f)
+		die("AF_XTCP: %s: %s (is xtcp.ko loaded?)",
+		    XTCP_FAMILY_PARAM_PATH, strerror(errno));
+	if (fscanf(f, "%d", &v) != 1 || v <= 0)
+		die("AF_XTCP: cannot parse %s", XTCP_FAMILY_PARAM_PATH);
+	fclose(f);
+	return v;
+}
+
+static int sender_family;
+
+static int client_socket(void)
+{
+	int fd = socket(sender_family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket(%s): %s", opt.xtcp ? "AF_XTCP" : "AF_INET",
+		    strerror(errno));
+	if (opt.cong && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, opt.cong,
+				   strlen(opt.cong)))
+		die("setsockopt(TCP_CONGESTION, %s): %s", opt.cong,
+		    strerror(errno));
+	if (opt.set_nodelay)
+		set_nodelay(fd);
+	return fd;
+}
+
+static int client_connect(__u32 mode, __u32 req, __u32 resp)
+{
+	struct xb_hello h = {
+		.magic = htonl(XB_MAGIC),
+		.mode = htonl(mode),
+		.req = htonl(req),
+		.resp = htonl(resp),
+	};
+	int fd = client_socket();
+
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
+		die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
+	if (write_full(fd, &h, sizeof(h)))
+		die("write hello: %s", strerror(errno));
+	return fd;
+}
+
+struct cpu_snap {
+	struct rusage ru;
+	double busy, total;	/* /proc/stat, seconds over all CPUs */
+	double t;
+};
+
+static void cpu_snap(struct cpu_snap *s)
+{
+	unsigned long long v[10] = { 0 };
+	double hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	int i;
+
+	getrusage(RUSAGE_SELF, &s->ru);
+	s->busy = 0;
+	s->total = 0;
+	f = fopen("/proc/stat", "r");
+	if (f) {
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8) {
+			/* user nice system idle iowait irq softirq steal */
+			for (i = 0; i < 8; i++)
+				s->total += v[i] / hz;
+			s->busy = s->total - (v[3] + v[4]) / hz;
+		}
+		fclose(f);
+	}
+	s->t = now();
+}
+
+static double tv_s(const struct timeval *tv)
+{
+	return tv->tv_sec + tv->tv_usec / 1e6;
+}
+
+static void print_cpu(const struct cpu_snap *a, const struct cpu_snap *b)
+{
+	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f machine_busy_s=%.3f machine_total_s=%.3f",
+	       tv_s(&b->ru.ru_utime) - tv_s(&a->ru.ru_utime),
+	       tv_s(&b->ru.ru_stime) - tv_s(&a->ru.ru_stime),
+	       b->busy - a->busy, b->total - a->total);
+}
+
+/* bulk ---------------------------------------------------------------- */
+
+struct bulk_stream {
+	pthread_t th;
+	int fd;
+	__u64 sent;		/* what write() accepted */
+	__u64 acked;		/* what the receiver counted */
+	double t_done;
+	const char *err;
+	int err_no;
+};
+
+static pthread_barrier_t start_barrier;
+static double t_start;
+
+static void *bulk_thread(void *arg)
+{
+	struct bulk_stream *s = arg;
+	__u64 limit = opt.nbytes / opt.streams, be;
+	char *buf = malloc(opt.wsize);
+	size_t len;
+	ssize_t n;
+
+	if (!buf)
+		die("out of memory");
+	/* Incompressible, not that anyone compresses: avoid a zero page. */
+	for (len = 0; len < opt.wsize; len++)
+		buf[len] = (char)(len * 131 + 7);
+	pthread_barrier_wait(&start_barrier);
+	while (!stop && (!limit || s->sent < limit)) {
+		len = opt.wsize;
+		if (limit && limit - s->sent < len)
+			len = limit - s->sent;
+		n = write(s->fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->err = "write";
+			s->err_no = errno;
+			goto out;
+		}
+		s->sent += n;
+	}
+	if (shutdown(s->fd, SHUT_WR)) {
+		s->err = "shutdown";
+		s->err_no = errno;
+		goto out;
+	}
+	n = read_full(s->fd, &be, sizeof(be));
+	if (n != sizeof(be)) {
+		s->err = "read byte count";
+		s->err_no = n < 0 ? errno : EPIPE;
+		goto out;
+	}
+	s->acked = be64toh(be);
+	s->t_done = now();
+out:
+	free(buf);
+	return NULL;
+}
+
+static int run_bulk(void)
+{
+	struct bulk_stream st[XB_MAX_STREAMS] = { 0 };
+	__u64 sent = 0, acked = 0;
+	struct cpu_snap c0, c1;
+	double t_end = 0, el;
+	int i, bad = 0;
+
+	for (i = 0; i < opt.streams; i++)
+		st[i].fd = client_connect(XB_BULK, 0, 0);
+	pthread_barrier_init(&start_barrier, NULL, opt.streams + 1);
+	for (i = 0; i < opt.streams; i++)
+		if (pthread_create(&st[i].th, NULL, bulk_thread, &st[i]))
+			die("pthread_create failed");
+	cpu_snap(&c0);
+	t_start = c0.t;
+	pthread_barrier_wait(&start_barrier);
+	if (!opt.nbytes) {
+		/* usleep may wake early on a signal; sleep until due */
+		while (!stop && now() < t_start + opt.secs)
+			usleep(20000);
+		stop = 1;
+	}
+	for (i = 0; i < opt.streams; i++)
+		pthread_join(st[i].th, NULL);
+	cpu_snap(&c1);
+	for (i = 0; i < opt.streams; i++) {
+		if (st[i].err) {
+			fprintf(stderr, "xbench: stream %d: %s: %s\n", i,
+				st[i].err, strerror(st[i].err_no));
+			bad = 1;
+			continue;
+		}
+		if (st[i].acked != st[i].sent) {
+			fprintf(stderr,
+				"xbench: stream %d: wrote %llu, receiver counted %llu\n",
+				i, (unsigned long long)st[i].sent,
+				(unsigned long long)st[i].acked);
+			bad = 1;
+		}
+		sent += st[i].sent;
+		acked += st[i].acked;
+		if (st[i].t_done > t_end)
+			t_end = st[i].t_done;
+		close(st[i].fd);
+	}
+	if (bad)
+		return 1;
+	el = t_end - t_start;
+	printf("mode=bulk sender=%s streams=%d wsize=%zu secs=%.4f bytes=%llu mbps=%.2f",
+	       opt.xtcp ? "XTCP" : "TCP", opt.streams, opt.wsize, el,
+	       (unsigned long long)acked, acked * 8 / el / 1e6);
+	print_cpu(&c0, &c1);
+	printf("\n");
+	return 0;
+}
+
+/* rr / crr ------------------------------------------------------------ */
+
+struct samples {
+	__u64 *v;
+	size_t n, cap;
+};
+
+static void sample_add(struct samples *s, __u64 ns)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 65536;
+		s->v = realloc(s->v, s->cap * sizeof(*s->v));
+		if (!s->v)
+			die("out of memory");
+	}
+	s->v[s->n++] = ns;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array, in microseconds. */
+static double pct_us(const struct samples *s, double p)
+{
+	size_t k = (size_t)(p * s->n + 0.999999);
+
+	if (k < 1)
+		k = 1;
+	if (k > s->n)
+		k = s->n;
+	return s->v[k - 1] / 1e3;
+}
+
+static void rr_once(int fd, char *buf, bool crr)
+{
+	ssize_t n;
+
+	if (write_full(fd, buf, opt.req))
+		die("write request: %s", strerror(errno));
+	n = read_full(fd, buf, opt.resp);
+	if (n != (ssize_t)opt.resp)
+		die("read response: %s", n < 0 ? strerror(errno) :
+		    "connection closed early");
+	if (crr) {
+		/* the server closes first: wait for its FIN */
+		n = read(fd, buf, 1);
+		if (n != 0)
+			die("crr: expected EOF, got %zd (%s)", n,
+			    n < 0 ? strerror(errno) : "data");
+	}
+}
+
+static int run_rr(bool crr)
+{
+	size_t bufsz = opt.req > opt.resp ? opt.req : opt.resp;
+	struct samples s = { 0 };
+	struct cpu_snap c0, c1;
+	__u64 t0;
+	double el;
+	char *buf;
+	int fd = -1;
+
+	buf = calloc(1, bufsz);
+	if (!buf)
+		die("out of memory");
+	if (!crr)
+		fd = client_connect(XB_RR, opt.req, opt.resp);
+	cpu_snap(&c0);
+	while (!stop && now() < c0.t + opt.secs) {
+		t0 = now_ns();
+		if (crr)
+			fd = client_connect(XB_CRR, opt.req, opt.resp);
+		rr_once(fd, buf, crr);
+		if (crr)
+			close(fd);
+		sample_add(&s, now_ns() - t0);
+	}
+	cpu_snap(&c1);
+	if (!crr)
+		close(fd);
+	if (!s.n)
+		die("no transaction completed");
+	el = c1.t - c0.t;
+	qsort(s.v, s.n, sizeof(*s.v), cmp_u64);
+	printf("mode=%s sender=%s req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
+	       crr ? "crr" : "rr", opt.xtcp ? "XTCP" : "TCP", opt.req, opt.resp,
+	       el, s.n, s.n / el);
+	printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f",
+	       pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99),
+	       s.v[s.n - 1] / 1e3);
+	print_cpu(&c0, &c1);
+	printf("\n");
+	free(s.v);
+	free(buf);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "xbench: deadline passed, giving up\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static __u64 parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		die("bad size '%s'", s);
+	switch (*end) {
+	case 'k': case 'K':
+		v *= 1024;
+		break;
+	case 'm': case 'M':
+		v *= 1024 * 1024;
+		break;
+	case 'g': case 'G':
+		v *= 1024.0 * 1024 * 1024;
+		break;
+	case '\0':
+		break;
+	default:
+		die("bad size '%s'", s);
+	}
+	return (__u64)v;
+}
+
+static void help(void)
+{
+	fprintf(stderr,
+		"usage: %s -l [-B ADDR] [-p PORT]\n"
+		"       %s -m bulk|rr|crr -s XTCP|TCP [-H HOST] [-p PORT]\n"
+		"              [-t SECS] [-n BYTES] [-P STREAMS] [-w WSIZE]\n"
+		"              [-r REQ] [-R RESP] [-C CONG] [-D]\n"
+		"  -l  receiver (always AF_INET), serves every mode until killed\n"
+		"  -s  the sender's socket family (AF_XTCP or AF_INET)\n"
+		"  -t  duration (default 3 s); -n bulk: send exactly BYTES instead\n"
+		"  -P  bulk streams (default 1); -w bulk write size (default 64K)\n"
+		"  -r/-R  rr/crr request/response size (default 1)\n"
+		"  -C  TCP_CONGESTION for the sender; -D TCP_NODELAY on bulk too\n"
+		"Sizes take K, M, G suffixes (powers of 1024).\n",
+		program_invocation_short_name, program_invocation_short_name);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int c, rc;
+
+	while ((c = getopt(argc, argv, "lm:s:H:B:p:t:n:P:w:r:R:C:Dh")) != -1) {
+		switch (c) {
+		case 'l':
+			opt.listen = true;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "bulk"))
+				opt.mode = XB_BULK;
+			else if (!strcmp(optarg, "rr"))
+				opt.mode = XB_RR;
+			else if (!strcmp(optarg, "crr"))
+				opt.mode = XB_CRR;
+			else
+				help();
+			break;
+		case 's':
+			if (!strcasecmp(optarg, "xtcp"))
+				opt.xtcp = true;
+			else if (strcasecmp(optarg, "tcp"))
+				help();
+			break;
+		case 'H':
+			opt.host = optarg;
+			break;
+		case 'B':
+			opt.bind_addr = optarg;
+			break;
+		case 'p':
+			opt.port = atoi(optarg);
+			break;
+		case 't':
+			opt.secs = atof(optarg);
+			break;
+		case 'n':
+			opt.nbytes = parse_size(optarg);
+			break;
+		case 'P':
+			opt.streams = atoi(optarg);
+			break;
+		case 'w':
+			opt.wsize = parse_size(optarg);
+			break;
+		case 'r':
+			opt.req = parse_size(optarg);
+			break;
+		case 'R':
+			opt.resp = parse_size(optarg);
+			break;
+		case 'C':
+			opt.cong = optarg;
+			break;
+		case 'D':
+			opt.set_nodelay = true;
+			break;
+		default:
+			help();
+		}
+	}
+	if (optind != argc || opt.port <= 0 || opt.port > 65535)
+		help();
+	signal(SIGPIPE, SIG_IGN);
+	if (opt.listen)
+		run_server();
+
+	if (!opt.mode || opt.secs <= 0 || opt.streams < 1 ||
+	    opt.streams > XB_MAX_STREAMS || !opt.wsize ||
+	    opt.wsize > XB_MAX_MSG || !opt.req || !opt.resp ||
+	    opt.req > XB_MAX_MSG || opt.resp > XB_MAX_MSG)
+		help();
+	if (opt.mode == XB_BULK && opt.nbytes && opt.nbytes < (__u64)opt.streams)
+		help();
+	peer.sin_family = AF_INET;
+	peer.sin_port = htons(opt.port);
+	if (inet_pton(AF_INET, opt.host, &peer.sin_addr) != 1)
+		die("bad address %s", opt.host);
+	sender_family = opt.xtcp ? xtcp_family() : AF_INET;
+	if (opt.mode != XB_BULK)
+		opt.set_nodelay = true;
+
+	signal(SIGALRM, on_alarm);
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	/* A hung transfer must end the run, not the guest's timeout. */
+	alarm((unsigned int)(opt.nbytes ? 600 : opt.secs + XB_SLACK));
+
+	switch (opt.mode) {
+	case XB_BULK:
+		rc = run_bulk();
+		break;
+	case XB_RR:
+		rc = run_rr(false);
+		break;
+	default:
+		rc = run_rr(true);
+		break;
+	}
+	return rc;
+}
