@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark tool checks itself: xbench's receiver counts exactly the
+# bytes its sender wrote (Linux TCP and AF_XTCP senders), a refused
+# connection is an error and not a result, rr percentiles are ordered, and
+# a short tools/bench/run.sh over veth produces a well-formed table in
+# which every figure has a number and a ratio; a failed run shows up in the
+# table as failed.
+
+. "$(dirname "$0")/lib.sh"
+
+dir=$(cd "$(dirname "$0")" && pwd)
+XBENCH=$dir/xbench
+[ -x "$XBENCH" ] || XBENCH=$XTCP_TOP/tools/bench/xbench
+export XBENCH
+RUN=$XTCP_TOP/tools/bench/run.sh
+REPORT=$XTCP_TOP/tools/bench/report.py
+S=xbs-$$ R=xbr-$$
+tmp=$(mktemp -d /tmp/bench_quick.XXXXXX)
+srv=
+
+cleanup() {
+	[ -n "$srv" ] && kill "$srv" 2>/dev/null
+	ns_cleanup "$S" "$R"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ktap_header 9
+
+if [ ! -x "$XBENCH" ] || [ ! -x "$RUN" ]; then
+	for i in $(seq 9); do
+		ktap_result 1 "bench: tool present" "xbench or run.sh missing"
+	done
+	ktap_finish
+fi
+
+have_xtcp=1
+xtcp_load 2>/dev/null || have_xtcp=
+
+# Our own pair of namespaces (veth_pair names the interfaces veth0).
+setup() {
+	modprobe veth || return 1
+	ip netns add "$S" && ip netns add "$R" || return 1
+	ip -n "$S" link set lo up && ip -n "$R" link set lo up
+	ip link add xbs0 netns "$S" type veth peer name xbr0 netns "$R" || return 1
+	ip -n "$S" addr add 10.0.9.1/24 dev xbs0
+	ip -n "$R" addr add 10.0.9.2/24 dev xbr0
+	ip -n "$S" link set xbs0 up && ip -n "$R" link set xbr0 up
+}
+
+if setup; then
+	ip netns exec "$R" "$XBENCH" -l -p 5301 >/dev/null 2>&1 &
+	srv=$!
+	wait_listen "$R" 5301 10 || echo "# receiver did not start"
+fi
+
+xb() {	# xb ARGS...: xbench as the sender, bounded
+	timeout 120 ip netns exec "$S" "$XBENCH" -H 10.0.9.2 -p 5301 "$@"
+}
+
+# Exactly N bytes in odd-sized writes over 3 streams: the receiver's count
+# must equal N and the output must say so.
+t_exact() {	# t_exact FAMILY
+	local n=3000017 line
+
+	line=$(xb -m bulk -s "$1" -n $n -P 3 -w 7777) || return 1
+	echo "$line"
+	echo "$line" | grep -q " bytes=$n " || { echo "expected bytes=$n"; return 1; }
+}
+
+t_exact_xtcp() {
+	[ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	t_exact XTCP
+}
+
+t_refused() {
+	local out rc
+
+	out=$(timeout 30 ip netns exec "$S" "$XBENCH" -m bulk -s TCP -H 10.0.9.2 \
+		-p 5399 -t 1 2>&1)
+	rc=$?
+	echo "$out (exit $rc)"
+	[ $rc -eq 1 ] && echo "$out" | grep -q "Connection refused" &&
+		! echo "$out" | grep -q '^mode='
+}
+
+# rr: transactions counted, percentiles present and ordered.
+t_rr() {	# t_rr FAMILY
+	local line
+
+	line=$(xb -m rr -s "$1" -t 1 -r 4K -R 100) || return 1
+	echo "$line"
+	echo "$line" | awk '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		ok = v["trans"] > 0 && v["p50_us"] > 0 && v["p50_us"] <= v["p90_us"] &&
+		     v["p90_us"] <= v["p99_us"] && v["p99_us"] <= v["max_us"] &&
+		     v["rate"] > 0
+		exit !ok }'
+}
+
+t_rr_xtcp() {
+	[ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	t_rr XTCP
+}
+
+# A short run.sh over veth: 2 repetitions of 3 tests, both senders.
+t_run() {
+	[ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	timeout 400 "$RUN" --quick --paths veth --reps 2 --secs 0.5 \
+		--tests bulk_1x64K,rr_1B,crr_1B --out "$tmp/run" >"$tmp/run.log" 2>&1
+	local rc=$?
+
+	sed 's/^/  /' "$tmp/run.log" | tail -n 30
+	[ $rc -eq 0 ]
+}
+
+# raw.txt: one ok line per run, 2 x 3 x 2 of them.
+t_raw() {
+	local n
+
+	[ -s "$tmp/run/raw.txt" ] || { echo "no raw.txt"; return 1; }
+	n=$(grep -c ' status=ok mode=' "$tmp/run/raw.txt")
+	echo "$n ok runs"
+	[ "$n" -eq 12 ]
+}
+
+# results.csv: every veth metric of the three tests has both medians and a
+# ratio; the markdown table has a row for each.
+t_table() {
+	local f=$tmp/run/results.csv
+
+	[ -s "$f" ] || { echo "no results.csv"; return 1; }
+	python3 - "$f" "$tmp/run/results.md" <<'EOF'
+import csv, sys
+want = {("bulk_1x64K", m) for m in ("mbps", "cpu_gib", "busy_gib")}
+want |= {(t, m) for t in ("rr_1B", "crr_1B")
+         for m in ("rate", "p50_us", "p99_us", "busy_us")}
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["section"] == "veth"]
+got = set()
+for r in rows:
+    for k in ("base_median", "cand_median", "ratio", "ratio_min", "ratio_max"):
+        v = float(r[k])
+        assert v > 0, (r["test"], r["metric"], k, v)
+    assert float(r["ratio_min"]) <= float(r["ratio_max"]), r
+    assert r["n"] == "2", r
+    got.add((r["test"], r["metric"]))
+missing = want - got
+assert not missing, "missing %s" % sorted(missing)
+md = open(sys.argv[2]).read()
+for t, m in want:
+    assert "| %s |" % t in md, t
+assert "XTCP/TCP" in md
+print("%d figures, all with medians and ratios" % len(rows))
+EOF
+}
+
+# A failed run is reported as failed, not dropped.
+t_report_fail() {
+	local d=$tmp/fail
+
+	mkdir -p "$d" || return 1
+	grep ' sender=TCP ' "$tmp/run/raw.txt" >"$d/raw.txt" 2>/dev/null ||
+		{ echo "no run to copy"; return 1; }
+	echo 'path=veth test=bulk_1x64K rep=1 sender=XTCP status=fail rc=3 why="xbench: deadline passed"' \
+		>>"$d/raw.txt"
+	python3 "$REPORT" "$d" >/dev/null || return 1
+	grep -q 'bulk_1x64K XTCP: 1 failed: xbench: deadline passed' "$d/results.md" ||
+		{ echo "failure missing from results.md"; return 1; }
+	# no XTCP figure and so no ratio for a test whose runs all failed
+	! awk -F, '$1 == "veth" && $2 == "bulk_1x64K" && $16 != "" { f = 1 } END { exit !f }' \
+		"$d/results.csv"
+}
+
+ktap_run "bench: xbench TCP sender, receiver counts exactly the bytes written" t_exact TCP
+ktap_run "bench: xbench XTCP sender, receiver counts exactly the bytes written" t_exact_xtcp
+ktap_run "bench: xbench reports a refused connection as an error" t_refused
+ktap_run "bench: xbench rr TCP, percentiles ordered" t_rr TCP
+ktap_run "bench: xbench rr XTCP, percentiles ordered" t_rr_xtcp
+ktap_run "bench: run.sh short veth run completes" t_run
+ktap_run "bench: raw.txt has every run" t_raw
+ktap_run "bench: table has every figure with medians and ratios" t_table
+ktap_run "bench: report shows failed runs" t_report_fail
+ktap_finish

@@ -1,0 +1,362 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xtcp benchmark, run INSIDE one tools/xvm guest: an AF_XTCP sender and a
+# Linux TCP sender side by side on the same paths, into the same receiver
+# (xbench -l, stock Linux TCP), then a table of xtcp/TCP ratios.
+#
+# Paths:
+#   lo    both ends in one namespace over loopback
+#   veth  sender namespace -> receiver namespace over a veth pair
+#   igb   NIC0 driven by xtcp_igb (sender) -> NIC1 driven by the stock igb
+#         (receiver) over the guest's private QEMU wire
+#   drv   the driver comparison: a Linux TCP sender on NIC0 driven by
+#         xtcp_igb, then by the stock igb, the receiver NIC on stock igb;
+#         the full run repeats it with the NICs' roles swapped
+#
+# Tests (each a median over --reps repetitions, TCP and XTCP interleaved
+# and alternating which goes first, so drift in a noisy host hits both):
+#   bulk_{1,4}x{64K,1M}  throughput, streams x write size, CPU per GiB
+#   rr_1B, rr_4K         request/response rate, p50/p99 latency
+#   crr_1B               connect/request/response/close rate and latency
+#
+# Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
+#                           [--paths lo,veth,igb,drv] [--tests LIST]
+#                           [--no-profile] [--no-perf-stat]
+#   --quick   3 repetitions of 1 s, no profile, no swapped driver run
+#             (about 3 minutes); the default is 5 x 2 s (about 12)
+# Writes DIR/raw.txt (one line per run), DIR/env.txt, the profiles
+# DIR/profile-*.txt, then tools/bench/report.py prints and writes the
+# table (DIR/results.md, DIR/results.csv). Exit status: 0 when every run
+# succeeded, 1 when any failed (the table marks which), 2 on bad usage.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+export XTCP_TOP=${XTCP_TOP:-$top}
+. "$top/selftests/xtcp/lib.sh"
+
+XBENCH=${XBENCH:-$here/xbench}
+out=${XVM_OUT:-/tmp/xbench}
+reps=5 secs=2 quick= profile=1 perfstat=1
+paths=lo,veth,igb,drv
+all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr_1B"
+tests=$all_tests
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1; reps=3; secs=1; profile=; shift ;;
+	--out) out=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
+	--secs) secs=$2; shift 2 ;;
+	--paths) paths=$2; shift 2 ;;
+	--tests) tests=${2//,/ }; shift 2 ;;
+	--no-profile) profile=; shift ;;
+	--no-perf-stat) perfstat=; shift ;;
+	-h|--help) sed -n '/^# Usage/,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+case "$reps" in '' | *[!0-9]* | 0) echo "run.sh: --reps takes a positive integer" >&2; exit 2 ;; esac
+for t in $tests; do
+	case " $all_tests " in *" $t "*) ;; *) echo "run.sh: unknown test $t" >&2; exit 2 ;; esac
+done
+
+mkdir -p "$out"
+raw=$out/raw.txt
+: >"$raw"
+failed=0
+
+say() { echo "bench: $*"; }
+
+[ -x "$XBENCH" ] || { echo "run.sh: $XBENCH not built (make -C tools/bench)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root (run it in tools/xvm)" >&2; exit 1; }
+command -v perf >/dev/null || perfstat=
+
+# Where the numbers came from.
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "kernel=$(uname -r)"
+	echo "cpus=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "dirty=$(git -C "$top" status --porcelain -- module driver 2>/dev/null | wc -l)"
+	echo "mode=$([ -n "$quick" ] && echo quick || echo full) reps=$reps secs=$secs"
+	echo "tcp_congestion=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
+	echo "xtcp_congestion=reno"
+} >"$out/env.txt"
+
+xtcp_load || { echo "run.sh: cannot load $top/module/xtcp.ko" >&2; exit 1; }
+echo "xtcp_srcversion=$(cat /sys/module/xtcp/srcversion 2>/dev/null)" >>"$out/env.txt"
+
+# ---------------------------------------------------------------------
+# One run of xbench. Its result line goes to raw.txt with the path, test
+# and repetition in front; a failure is recorded too, with its reason.
+
+test_args() {	# test_args TEST: xbench arguments
+	case "$1" in
+	bulk_1x64K) echo "-m bulk -P 1 -w 64K" ;;
+	bulk_1x1M) echo "-m bulk -P 1 -w 1M" ;;
+	bulk_4x64K) echo "-m bulk -P 4 -w 64K" ;;
+	bulk_4x1M) echo "-m bulk -P 4 -w 1M" ;;
+	rr_1B) echo "-m rr -r 1 -R 1" ;;
+	rr_4K) echo "-m rr -r 4K -R 4K" ;;
+	crr_1B) echo "-m crr -r 1 -R 1" ;;
+	esac
+}
+
+# one_run PATH TEST REP FAMILY NS HOST PORT
+one_run() {
+	local path=$1 test=$2 rep=$3 fam=$4 ns=$5 host=$6 port=$7
+	local args line rc pst tmo=$((${secs%.*} + 30)) tc cs
+
+	args=$(test_args "$test")
+	pst=$out/.perfstat
+	rm -f "$pst"
+	# shellcheck disable=SC2086
+	if [ -n "$perfstat" ] && [ "${test%%_*}" = bulk ]; then
+		line=$(timeout "$tmo" ip netns exec "$ns" perf stat -x, -o "$pst" \
+			-e task-clock,context-switches -- \
+			"$XBENCH" $args -s "$fam" -H "$host" -p "$port" -t "$secs" \
+			2>"$out/.err")
+	else
+		line=$(timeout "$tmo" ip netns exec "$ns" \
+			"$XBENCH" $args -s "$fam" -H "$host" -p "$port" -t "$secs" \
+			2>"$out/.err")
+	fi
+	rc=$?
+	line=$(echo "$line" | grep '^mode=' | tail -n 1)
+	if [ $rc -ne 0 ] || [ -z "$line" ]; then
+		failed=1
+		echo "path=$path test=$test rep=$rep sender=$fam status=fail rc=$rc" \
+			"why=\"$(tr '\n' ' ' <"$out/.err" | tr -d '"' | cut -c 1-200)\"" >>"$raw"
+		say "$path $test rep $rep $fam: FAILED (rc $rc): $(head -n 3 "$out/.err")"
+		return 1
+	fi
+	if [ -s "$pst" ]; then
+		tc=$(awk -F, '$3 == "task-clock" { print $1 }' "$pst")
+		cs=$(awk -F, '$3 == "context-switches" { print $1 }' "$pst")
+		line="$line perf_task_clock_ms=${tc:-na} perf_cs=${cs:-na}"
+	fi
+	echo "path=$path test=$test rep=$rep status=ok $line" >>"$raw"
+	return 0
+}
+
+# bench_path PATH SENDER_NS RECEIVER_NS HOST PORT [FAMILIES]: every test,
+# --reps times, both families, interleaved. The receiver is started here
+# and stopped at the end. A family that fails 3 runs in a row is dropped
+# from the path (a hang costs its timeout every time).
+bench_path() {
+	local path=$1 sns=$2 rns=$3 host=$4 port=$5 fams=${6:-TCP XTCP}
+	local spid rep t f order
+	local -A streak=()
+
+	ip netns exec "$rns" "$XBENCH" -l -p "$port" >"$out/.server-$path" 2>&1 &
+	spid=$!
+	if ! wait_listen "$rns" "$port" 10; then
+		say "$path: receiver did not start: $(cat "$out/.server-$path")"
+		kill "$spid" 2>/dev/null
+		failed=1
+		return 1
+	fi
+	for rep in $(seq "$reps"); do
+		order=$fams
+		# alternate which family goes first
+		[ $((rep % 2)) -eq 0 ] && order=$(echo "$fams" | tr ' ' '\n' | tac | tr '\n' ' ')
+		for t in $tests; do
+			for f in $order; do
+				[ "${streak[$f]:-0}" -ge 3 ] && continue
+				if one_run "$path" "$t" "$rep" "$f" "$sns" "$host" "$port"; then
+					streak[$f]=0
+				else
+					streak[$f]=$((${streak[$f]:-0} + 1))
+					[ "${streak[$f]}" -ge 3 ] &&
+						say "$path: $f failed 3 runs in a row; dropped from this path"
+				fi
+			done
+		done
+		say "$path: repetition $rep/$reps done ($((SECONDS - t0)) s)"
+	done
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	return 0
+}
+
+# ---------------------------------------------------------------------
+# Topologies
+
+setup_lo() {
+	ip netns add blo && ip -n blo link set lo up
+}
+
+setup_veth() {
+	veth_pair bs br
+}
+
+# nic_bind PCIADDR DRIVER: (re)bind one NIC to DRIVER, loading it if
+# needed. driver_override keeps every other driver off the NIC.
+nic_bind() {
+	local dev=$1 drv=$2 cur
+
+	cur=$(basename "$(readlink "/sys/bus/pci/devices/$dev/driver" 2>/dev/null)")
+	[ "$cur" = "$drv" ] && return 0
+	[ -n "$cur" ] && echo "$dev" >"/sys/bus/pci/devices/$dev/driver/unbind"
+	echo "$drv" >"/sys/bus/pci/devices/$dev/driver_override"
+	case $drv in
+	xtcp_igb) [ -d /sys/module/xtcp_igb ] || insmod "$top/driver/xtcp_igb.ko" || return 1 ;;
+	igb) modprobe igb || return 1 ;;
+	esac
+	[ -e "/sys/bus/pci/devices/$dev/driver" ] ||
+		echo "$dev" >"/sys/bus/pci/drivers/$drv/bind" || return 1
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$dev/driver")")" = "$drv" ]
+}
+
+# nic_place PCIADDR NS IP: move the NIC's netdev into NS (created if
+# needed) with IP/24, up.
+nic_place() {
+	local dev=$1 ns=$2 ip=$3 nd i
+
+	for i in $(seq 50); do
+		nd=$(pci_netdev "$dev")
+		[ -n "$nd" ] && break
+		sleep 0.2
+	done
+	[ -n "$nd" ] || { say "no netdev for $dev"; return 1; }
+	[ -e "/run/netns/$ns" ] || { ip netns add "$ns" && ip -n "$ns" link set lo up; } || return 1
+	ip link set "$nd" netns "$ns" || return 1
+	ip -n "$ns" addr add "$ip/24" dev "$nd" || return 1
+	ip -n "$ns" link set "$nd" up
+}
+
+# wire_up SENDER_PCI SENDER_DRIVER RECEIVER_PCI: sender NIC in "ws" as
+# 10.0.3.1, receiver NIC (stock igb) in "wr" as 10.0.3.2, link checked.
+wire_up() {
+	local s=$1 sdrv=$2 r=$3 i
+
+	wire_down
+	nic_bind "$r" igb || { say "cannot bind $r to igb"; return 1; }
+	nic_bind "$s" "$sdrv" || { say "cannot bind $s to $sdrv"; return 1; }
+	nic_place "$r" wr 10.0.3.2 && nic_place "$s" ws 10.0.3.1 || return 1
+	for i in $(seq 100); do
+		ip netns exec ws ping -c 1 -W 1 10.0.3.2 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	say "no ping over the wire ($sdrv on $s)"
+	return 1
+}
+
+# The netdevs return to the initial namespace when theirs is deleted.
+wire_down() {
+	ns_cleanup ws wr
+	sleep 0.5
+}
+
+have_nics() {
+	[ -n "${XVM_NIC0:-}" ] && [ -n "${XVM_NIC1:-}" ] &&
+		[ -d "/sys/bus/pci/devices/$XVM_NIC0" ] && [ -f "$top/driver/xtcp_igb.ko" ]
+}
+
+skip_path() {	# skip_path PATH WHY: recorded, so the table says why
+	local t
+
+	say "$1: SKIPPED: $2"
+	for t in $tests; do
+		echo "path=$1 test=$t rep=0 status=skip why=\"$2\"" >>"$raw"
+	done
+}
+
+cleanup() {
+	ns_cleanup blo bs br ws wr
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------
+# Profile: where the xtcp sender spends its time (and, for comparison,
+# the Linux TCP sender) in bulk_1x64K over veth.
+
+profile_veth() {
+	local fam=$1 port=5290 spid data=$out/.perf-$1.data f=$out/profile-$1-veth.txt
+
+	ip netns exec br "$XBENCH" -l -p $port >/dev/null 2>&1 &
+	spid=$!
+	wait_listen br $port 10 || { kill $spid; return 1; }
+	perf record -a -F 499 -q -o "$data" -- \
+		ip netns exec bs "$XBENCH" -m bulk -s "$fam" -H 10.0.1.2 -p $port -t 4 \
+		>"$out/.profile-run" 2>&1
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	{
+		echo "# perf record -a -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
+		echo "# $(grep '^mode=' "$out/.profile-run")"
+		echo "# by module/dso:"
+		perf report -i "$data" --stdio --no-children --sort dso 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 8
+		echo "# top symbols (self time, all CPUs):"
+		perf report -i "$data" --stdio --no-children --sort dso,sym \
+			--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
+	} >"$f"
+	rm -f "$data"
+	say "profile written: $(basename "$f")"
+}
+
+# ---------------------------------------------------------------------
+
+say "$(sed -n 's/^mode=//p' "$out/env.txt"); paths $paths; tests $tests"
+t0=$SECONDS
+for p in ${paths//,/ }; do
+	case $p in
+	lo)
+		setup_lo || { skip_path lo "cannot create a namespace"; continue; }
+		bench_path lo blo blo 127.0.0.1 5201
+		;;
+	veth)
+		setup_veth || { skip_path veth "cannot create veth pair"; continue; }
+		bench_path veth bs br 10.0.1.2 5202
+		if [ -n "$profile" ] && command -v perf >/dev/null; then
+			profile_veth XTCP
+			profile_veth TCP
+		fi
+		;;
+	igb)
+		have_nics || { skip_path igb "needs the two igb NICs of tools/xvm and driver/xtcp_igb.ko"; continue; }
+		wire_up "$XVM_NIC0" xtcp_igb "$XVM_NIC1" ||
+			{ failed=1; skip_path igb "xtcp_igb wire did not come up"; continue; }
+		bench_path igb ws wr 10.0.3.2 5203
+		wire_down
+		;;
+	drv)
+		have_nics || { skip_path drv "needs the two igb NICs of tools/xvm and driver/xtcp_igb.ko"; continue; }
+		# Linux TCP only: this compares the drivers, not the stacks.
+		# Rounds alternate the drivers; each round is reps/2 runs.
+		saved_tests=$tests saved_reps=$reps
+		tests=bulk_1x64K
+		reps=$(((reps + 1) / 2))
+		pairs="$XVM_NIC0,$XVM_NIC1,nic0"
+		[ -z "$quick" ] && pairs="$pairs $XVM_NIC1,$XVM_NIC0,nic1"
+		for pr in $pairs; do
+			IFS=, read -r snic rnic tag <<<"$pr"
+			for round in 1 2; do
+				for d in xtcp_igb igb; do
+					if wire_up "$snic" "$d" "$rnic"; then
+						bench_path "drv_${tag}_$d" ws wr 10.0.3.2 5204 TCP
+					else
+						failed=1
+						skip_path "drv_${tag}_$d" "$d wire did not come up"
+					fi
+				done
+			done
+		done
+		wire_down
+		tests=$saved_tests reps=$saved_reps
+		;;
+	*)
+		echo "run.sh: unknown path $p" >&2
+		exit 2
+		;;
+	esac
+done
+say "runs done in $((SECONDS - t0)) s"
+rm -f "$out"/.perfstat "$out"/.err "$out"/.server-* "$out"/.profile-run
+
+python3 "$here/report.py" "$out" || failed=1
+exit $failed
