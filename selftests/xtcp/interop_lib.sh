@@ -246,8 +246,8 @@ il_xfer()
 	shift 9
 	# shellcheck disable=SC2086
 	il_server "$sns" "$sfam" "$t" -p "$port" -n "$bytes" -r 2 \
-		-t 60 $XFER_SARGS "$addr" || { il_dump; return 1; }
-	il_client "$cns" "$cfam" "$t" -p "$port" -n "$bytes" -r 1 -t 60 \
+		-t 30 $XFER_SARGS "$addr" || { il_dump; return 1; }
+	il_client "$cns" "$cfam" "$t" -p "$port" -n "$bytes" -r 1 -t 30 \
 		"$@" "$addr"
 	rc=$?
 	il_wait_server || rc=1

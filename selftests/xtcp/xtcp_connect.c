@@ -24,7 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>		/* struct tcp_info with the new fields */
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -354,6 +354,30 @@ static bool source_send(struct source *src, int sock)
 	return true;
 }
 
+/* On a stall, what the socket's own TCP_INFO says helps the most. */
+static void print_tcp_info(int sock)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		fprintf(stderr, "%s: TCP_INFO: %s\n", progname, strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"%s: tcp_info state %u ca_state %u retransmits %u backoff %u rto %u us snd_mss %u rcv_mss %u unacked %u lost %u retrans %u snd_cwnd %u ssthresh %u rtt %u us rcv_space %u total_retrans %u bytes_acked %llu bytes_received %llu notsent %u snd_wnd %u\n",
+		progname, ti.tcpi_state, ti.tcpi_ca_state,
+		ti.tcpi_retransmits, ti.tcpi_backoff, ti.tcpi_rto,
+		ti.tcpi_snd_mss, ti.tcpi_rcv_mss, ti.tcpi_unacked,
+		ti.tcpi_lost, ti.tcpi_retrans, ti.tcpi_snd_cwnd,
+		ti.tcpi_snd_ssthresh, ti.tcpi_rtt, ti.tcpi_rcv_space,
+		ti.tcpi_total_retrans,
+		(unsigned long long)ti.tcpi_bytes_acked,
+		(unsigned long long)ti.tcpi_bytes_received,
+		ti.tcpi_notsent_bytes, ti.tcpi_snd_wnd);
+}
+
 static int copy_io(int sock)
 {
 	static __u8 rbuf[RECV_BUF];
@@ -398,6 +422,7 @@ static int copy_io(int sock)
 				"%s: poll timeout after %d s (sent %llu/%llu, received %llu)\n",
 				progname, opt.timeout_s, src.done, src.total,
 				rcvd);
+			print_tcp_info(sock);
 			exit(2);
 		}
 		if (pfd.revents & POLLERR) {
