@@ -215,7 +215,7 @@ int xigb_clean_rx(struct xigb_q_vector *q_vector, int budget)
 	unsigned int total_bytes = 0, total_packets = 0, bufs = 0;
 	struct sk_buff *skb = ring->skb;
 	bool discard = ring->rx_discard;
-	u16 cleaned = xigb_desc_unused(ring);
+	u16 cleaned = xigb_desc_unused(ring);	/* slots waiting for a page */
 	u16 ntc = ring->next_to_clean;
 	int work = 0;
 
@@ -228,8 +228,9 @@ int xigb_clean_rx(struct xigb_q_vector *q_vector, int budget)
 		u32 staterr;
 
 		if (cleaned >= XIGB_RX_REFILL_BATCH) {
-			xigb_alloc_rx_buffers(ring, cleaned);
-			cleaned = xigb_desc_unused(ring);
+			ring->next_to_clean = ntc;
+			xigb_alloc_rx_buffers(ring, xigb_desc_unused(ring));
+			cleaned = 0;
 		}
 
 		desc = XIGB_RX_DESC(ring, ntc);
@@ -327,7 +328,7 @@ int xigb_clean_rx(struct xigb_q_vector *q_vector, int budget)
 	ring->rx_discard = discard;
 	ring->next_to_clean = ntc;
 	if (cleaned)
-		xigb_alloc_rx_buffers(ring, cleaned);
+		xigb_alloc_rx_buffers(ring, xigb_desc_unused(ring));
 
 	u64_stats_update_begin(&ring->syncp);
 	ring->rx_stats.packets += total_packets;

@@ -40,14 +40,28 @@ xigb_netdev() {
 # xigb_load [PARAMS...]: bind NIC0 to xtcp_igb (NIC1 is kept away from it
 # by its driver_override, set before the module can probe it).
 xigb_load() {
-	echo igb >"/sys/bus/pci/devices/$XVM_NIC1/driver_override"
-	echo xtcp_igb >"/sys/bus/pci/devices/$XVM_NIC0/driver_override"
+	xigb_overrides
 	if [ ! -d /sys/module/xtcp_igb ]; then
 		insmod "$XIGB_KO" "$@" || return 1
 	fi
 	[ -e "/sys/bus/pci/devices/$XVM_NIC0/driver" ] ||
 		echo "$XVM_NIC0" >/sys/bus/pci/drivers/xtcp_igb/bind
-	xigb_wait xigb_bound "$XVM_NIC0"
+	xigb_wait xigb_bound "$XVM_NIC0" && xigb_driver_is "$XVM_NIC0" xtcp_igb
+}
+
+# xigb_overrides: pin each NIC to its driver before any module can probe it
+# (a freshly loaded igb or xtcp_igb takes every unbound 82576 otherwise).
+xigb_overrides() {
+	echo xtcp_igb >"/sys/bus/pci/devices/$XVM_NIC0/driver_override"
+	echo igb >"/sys/bus/pci/devices/$XVM_NIC1/driver_override"
+}
+
+# xigb_driver_is PCIADDR DRIVER: the NIC is bound to DRIVER.
+xigb_driver_is() {
+	local d
+
+	d=$(basename "$(readlink "/sys/bus/pci/devices/$1/driver")")
+	[ "$d" = "$2" ] || { echo "# $1 is driven by '$d', not $2"; return 1; }
 }
 
 # xigb_bound PCIADDR: true once the NIC has a netdev.
@@ -57,11 +71,11 @@ xigb_bound() {
 
 # xigb_peer_load: bind NIC1 to the stock igb driver.
 xigb_peer_load() {
-	echo igb >"/sys/bus/pci/devices/$XVM_NIC1/driver_override"
+	xigb_overrides
 	modprobe igb || return 1
 	[ -e "/sys/bus/pci/devices/$XVM_NIC1/driver" ] ||
 		echo "$XVM_NIC1" >/sys/bus/pci/drivers/igb/bind
-	xigb_wait xigb_bound "$XVM_NIC1"
+	xigb_wait xigb_bound "$XVM_NIC1" && xigb_driver_is "$XVM_NIC1" igb
 }
 
 # xigb_carrier NS DEV: true if DEV in NS has carrier.
