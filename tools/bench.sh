@@ -19,7 +19,7 @@
 set -u
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-quick= dest= build=1 args=()
+quick='' dest='' build=1 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; args+=(--quick); shift ;;

@@ -30,7 +30,7 @@ trap cleanup EXIT
 ktap_header 9
 
 if [ ! -x "$XBENCH" ] || [ ! -x "$RUN" ]; then
-	for i in $(seq 9); do
+	for _ in $(seq 9); do
 		ktap_result 1 "bench: tool present" "xbench or run.sh missing"
 	done
 	ktap_finish

@@ -63,6 +63,22 @@ def num(v):
         return None
 
 
+def tick_label(v):
+    v = float("%.4g" % v)
+    return "%d" % v if v == int(v) else "%g" % v
+
+
+def nice_max(v):
+    """The smallest 1, 2, 2.5 or 5 times a power of ten, times 4, >= v."""
+    if v <= 0:
+        return 1
+    step = 10 ** math.floor(math.log10(v / 4))
+    for m in (1, 2, 2.5, 5, 10):
+        if 4 * m * step >= v:
+            return 4 * m * step
+    return 40 * step
+
+
 def plot_ratios(d, rows):
     rows = [r for r in rows if num(r["ratio"]) is not None]
     if not rows:
@@ -120,8 +136,9 @@ def plot_ratios(d, rows):
     svg.save(os.path.join(d, "ratios.svg"))
 
 
-def grouped_panels(d, rows, name, title, picks, unit):
-    """One panel per section; in each, groups of two bars (base, cand)."""
+def grouped_panels(d, rows, name, title, picks, unit, log=False):
+    """One panel per section; in each, groups of two bars (base, cand).
+    With log, the value axis is logarithmic (latency spans decades)."""
     panels = []
     for sec in ("lo", "veth", "igb", "drv_nic0", "drv_nic1"):
         groups = []
@@ -138,29 +155,40 @@ def grouped_panels(d, rows, name, title, picks, unit):
     height = top + len(panels) * (ph + 30) + 30
     svg = Svg(width, height)
     svg.text(width / 2, 22, title, "middle", 14, "bold")
-    svg.rect(width - 250, 32, 12, 12, COLORS["base"])
-    svg.text(width - 234, 42, "Linux TCP (drv: igb)", size=11)
-    svg.rect(width - 110, 32, 12, 12, COLORS["cand"])
-    svg.text(width - 94, 42, "xtcp (drv: xtcp_igb)", size=11)
+    svg.rect(width / 2 - 170, 32, 12, 12, COLORS["base"])
+    svg.text(width / 2 - 154, 42, "Linux TCP (drv rows: igb)", size=11)
+    svg.rect(width / 2 + 20, 32, 12, 12, COLORS["cand"])
+    svg.text(width / 2 + 36, 42, "xtcp (drv rows: xtcp_igb)", size=11)
     y0 = top + 10
     for sec, groups in panels:
-        vmax = 0
-        for _, r in groups:
-            for k in ("base_max", "cand_max"):
-                v = num(r[k])
-                if v:
-                    vmax = max(vmax, v)
-        vmax = vmax * 1.1 or 1
+        vals = [num(r[k]) for _, r in groups
+                for k in ("base_min", "base_max", "cand_min", "cand_max")]
+        vals = [v for v in vals if v and v > 0] or [1]
+        if log:
+            lmin = math.floor(math.log10(min(vals)))
+            lmax = max(math.ceil(math.log10(max(vals))), lmin + 1)
+            ticks = [10 ** e for e in range(lmin, lmax + 1)]
+        else:
+            vmax = nice_max(max(vals))
+            ticks = [vmax * i / 4 for i in range(5)]
         plotw = width - left - 20
         gw = plotw / len(groups)
         bw = min(gw * 0.35, 60)
         base_y = y0 + ph - 30
+
+        def ypos(v):
+            if log:
+                v = max(v, ticks[0])
+                f = (math.log10(v) - lmin) / (lmax - lmin)
+            else:
+                f = v / vmax
+            return base_y - (ph - 40) * f
+
         svg.text(left, y0 - 4, sec, weight="bold")
-        for i in range(5):
-            v = vmax * i / 4
-            yy = base_y - (ph - 40) * i / 4
+        for v in ticks:
+            yy = ypos(v)
             svg.line(left, yy, width - 20, yy, COLORS["grid"])
-            svg.text(left - 5, yy + 4, "%.3g" % v, "end", 10)
+            svg.text(left - 5, yy + 4, tick_label(v), "end", 10)
         svg.text(12, y0 + ph / 2, unit, size=10)
         for gi, (label, r) in enumerate(groups):
             gx = left + gi * gw + gw / 2
@@ -168,14 +196,13 @@ def grouped_panels(d, rows, name, title, picks, unit):
                 med = num(r[side + "_median"])
                 if med is None:
                     continue
-                h = (ph - 40) * med / vmax
+                h = base_y - ypos(med)
                 svg.rect(gx + off, base_y - h, bw, h, COLORS[side],
                          "%s %s %s: %.4g" % (sec, label, r[side], med))
                 mn, mx = num(r[side + "_min"]), num(r[side + "_max"])
                 if mn is not None and mx is not None:
                     cx = gx + off + bw / 2
-                    y1 = base_y - (ph - 40) * mn / vmax
-                    y2 = base_y - (ph - 40) * mx / vmax
+                    y1, y2 = ypos(mn), ypos(mx)
                     svg.line(cx, y1, cx, y2, "#222", 1.2)
                     svg.line(cx - 4, y1, cx + 4, y1, "#222", 1.2)
                     svg.line(cx - 4, y2, cx + 4, y2, "#222", 1.2)
@@ -198,13 +225,13 @@ def plot_all(d, rows):
                     ("bulk_4x1M", "mbps", "4 x 1M")], "Mbit/s")
     grouped_panels(d, rows, "latency.svg",
                    "Request/response latency (median of p50 / p99, "
-                   "whiskers min-max)",
+                   "whiskers min-max, log scale)",
                    [("rr_1B", "p50_us", "rr 1B p50"),
                     ("rr_1B", "p99_us", "rr 1B p99"),
                     ("rr_4K", "p50_us", "rr 4K p50"),
                     ("rr_4K", "p99_us", "rr 4K p99"),
                     ("crr_1B", "p50_us", "crr p50"),
-                    ("crr_1B", "p99_us", "crr p99")], "us")
+                    ("crr_1B", "p99_us", "crr p99")], "us", log=True)
 
 
 def main():

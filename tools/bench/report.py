@@ -70,7 +70,7 @@ def derive(rec):
             m["cpu_gib"] = (float(rec["cpu_user_s"]) +
                             float(rec["cpu_sys_s"])) / gib
             m["busy_gib"] = float(rec["machine_busy_s"]) / gib
-            tc = fnum(rec, "perf_task_clock_ms")
+            tc = fnum(rec, "sw_task_clock_ms")
             if tc is not None:
                 m["perf_gib"] = tc / 1e3 / gib
     else:

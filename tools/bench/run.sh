@@ -15,14 +15,15 @@
 #         the full run repeats it with the NICs' roles swapped
 #
 # Tests (each a median over --reps repetitions, TCP and XTCP interleaved
-# and alternating which goes first, so drift in a noisy host hits both):
+# and alternating which goes first in one xbench process, so drift in a
+# noisy host hits both):
 #   bulk_{1,4}x{64K,1M}  throughput, streams x write size, CPU per GiB
 #   rr_1B, rr_4K         request/response rate, p50/p99 latency
 #   crr_1B               connect/request/response/close rate and latency
 #
 # Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
 #                           [--paths lo,veth,igb,drv] [--tests LIST]
-#                           [--no-profile] [--no-perf-stat]
+#                           [--no-profile]
 #   --quick   3 repetitions of 1 s, no profile, no swapped driver run
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
 # Writes DIR/raw.txt (one line per run), DIR/env.txt, the profiles
@@ -38,7 +39,7 @@ export XTCP_TOP=${XTCP_TOP:-$top}
 
 XBENCH=${XBENCH:-$here/xbench}
 out=${XVM_OUT:-/tmp/xbench}
-reps=5 secs=2 quick= profile=1 perfstat=1
+reps=5 secs=2 quick='' profile=1
 paths=lo,veth,igb,drv
 all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr_1B"
 tests=$all_tests
@@ -52,7 +53,6 @@ while [ $# -gt 0 ]; do
 	--paths) paths=$2; shift 2 ;;
 	--tests) tests=${2//,/ }; shift 2 ;;
 	--no-profile) profile=; shift ;;
-	--no-perf-stat) perfstat=; shift ;;
 	-h|--help) sed -n '/^# Usage/,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -71,7 +71,6 @@ say() { echo "bench: $*"; }
 
 [ -x "$XBENCH" ] || { echo "run.sh: $XBENCH not built (make -C tools/bench)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (run it in tools/xvm)" >&2; exit 1; }
-command -v perf >/dev/null || perfstat=
 
 # Where the numbers came from.
 {
@@ -90,8 +89,9 @@ xtcp_load || { echo "run.sh: cannot load $top/module/xtcp.ko" >&2; exit 1; }
 echo "xtcp_srcversion=$(cat /sys/module/xtcp/srcversion 2>/dev/null)" >>"$out/env.txt"
 
 # ---------------------------------------------------------------------
-# One run of xbench. Its result line goes to raw.txt with the path, test
-# and repetition in front; a failure is recorded too, with its reason.
+# One xbench process runs every repetition of one test for both senders,
+# interleaved (see xbench.c). Its result lines go to raw.txt with the path
+# and test in front; a failure is recorded too, with its reason.
 
 test_args() {	# test_args TEST: xbench arguments
 	case "$1" in
@@ -105,51 +105,40 @@ test_args() {	# test_args TEST: xbench arguments
 	esac
 }
 
-# one_run PATH TEST REP FAMILY NS HOST PORT
-one_run() {
-	local path=$1 test=$2 rep=$3 fam=$4 ns=$5 host=$6 port=$7
-	local args line rc pst tmo=$((${secs%.*} + 30)) tc cs
+# run_test PATH TEST SENDERS NS HOST PORT: SENDERS is "TCP,XTCP" or so.
+# Prints the sender that failed, if one did.
+run_test() {
+	local path=$1 test=$2 senders=$3 ns=$4 host=$5 port=$6
+	local args rc n tmo why who
 
+	n=$(echo "$senders" | tr ',' '\n' | wc -l)
+	tmo=$((reps * n * (${secs%.*} + 35) + 30))
 	args=$(test_args "$test")
-	pst=$out/.perfstat
-	rm -f "$pst"
 	# shellcheck disable=SC2086
-	if [ -n "$perfstat" ] && [ "${test%%_*}" = bulk ]; then
-		line=$(timeout "$tmo" ip netns exec "$ns" perf stat -x, -o "$pst" \
-			-e task-clock,context-switches -- \
-			"$XBENCH" $args -s "$fam" -H "$host" -p "$port" -t "$secs" \
-			2>"$out/.err")
-	else
-		line=$(timeout "$tmo" ip netns exec "$ns" \
-			"$XBENCH" $args -s "$fam" -H "$host" -p "$port" -t "$secs" \
-			2>"$out/.err")
-	fi
+	timeout "$tmo" ip netns exec "$ns" "$XBENCH" $args -s "$senders" \
+		-x "$reps" -H "$host" -p "$port" -t "$secs" \
+		>"$out/.run" 2>"$out/.err"
 	rc=$?
-	line=$(echo "$line" | grep '^mode=' | tail -n 1)
-	if [ $rc -ne 0 ] || [ -z "$line" ]; then
-		failed=1
-		echo "path=$path test=$test rep=$rep sender=$fam status=fail rc=$rc" \
-			"why=\"$(tr '\n' ' ' <"$out/.err" | tr -d '"' | cut -c 1-200)\"" >>"$raw"
-		say "$path $test rep $rep $fam: FAILED (rc $rc): $(head -n 3 "$out/.err")"
-		return 1
-	fi
-	if [ -s "$pst" ]; then
-		tc=$(awk -F, '$3 == "task-clock" { print $1 }' "$pst")
-		cs=$(awk -F, '$3 == "context-switches" { print $1 }' "$pst")
-		line="$line perf_task_clock_ms=${tc:-na} perf_cs=${cs:-na}"
-	fi
-	echo "path=$path test=$test rep=$rep status=ok $line" >>"$raw"
-	return 0
+	grep '^mode=' "$out/.run" | sed "s/^/path=$path test=$test status=ok /" >>"$raw"
+	[ $rc -eq 0 ] && return 0
+	failed=1
+	why=$(tr '\n' ' ' <"$out/.err" | tr -d '"' | cut -c 1-200)
+	[ $rc -eq 124 ] && why="killed after ${tmo}s; $why"
+	who=$(sed -n 's/.*\[sender=\([A-Z]*\) rep=\([0-9]*\)\].*/\1 \2/p' "$out/.err" | head -n 1)
+	[ -n "$who" ] || who="? ?"
+	echo "path=$path test=$test sender=${who% *} rep=${who#* } status=fail rc=$rc why=\"$why\"" >>"$raw"
+	say "$path $test: FAILED (exit $rc, sender ${who% *}): $(head -n 3 "$out/.err")" >&2
+	echo "${who% *}"
+	return 1
 }
 
-# bench_path PATH SENDER_NS RECEIVER_NS HOST PORT [FAMILIES]: every test,
-# --reps times, both families, interleaved. The receiver is started here
-# and stopped at the end. A family that fails 3 runs in a row is dropped
-# from the path (a hang costs its timeout every time).
+# bench_path PATH SENDER_NS RECEIVER_NS HOST PORT [SENDERS]: every test,
+# both senders. The receiver is started here and stopped at the end. A
+# sender that fails 3 tests in a row is dropped from the path (a hang
+# costs its timeout every time).
 bench_path() {
-	local path=$1 sns=$2 rns=$3 host=$4 port=$5 fams=${6:-TCP XTCP}
-	local spid rep t f order
-	local -A streak=()
+	local path=$1 sns=$2 rns=$3 host=$4 port=$5 senders=${6:-TCP,XTCP}
+	local spid t who streak=0
 
 	ip netns exec "$rns" "$XBENCH" -l -p "$port" >"$out/.server-$path" 2>&1 &
 	spid=$!
@@ -159,23 +148,17 @@ bench_path() {
 		failed=1
 		return 1
 	fi
-	for rep in $(seq "$reps"); do
-		order=$fams
-		# alternate which family goes first
-		[ $((rep % 2)) -eq 0 ] && order=$(echo "$fams" | tr ' ' '\n' | tac | tr '\n' ' ')
-		for t in $tests; do
-			for f in $order; do
-				[ "${streak[$f]:-0}" -ge 3 ] && continue
-				if one_run "$path" "$t" "$rep" "$f" "$sns" "$host" "$port"; then
-					streak[$f]=0
-				else
-					streak[$f]=$((${streak[$f]:-0} + 1))
-					[ "${streak[$f]}" -ge 3 ] &&
-						say "$path: $f failed 3 runs in a row; dropped from this path"
-				fi
-			done
-		done
-		say "$path: repetition $rep/$reps done ($((SECONDS - t0)) s)"
+	for t in $tests; do
+		if who=$(run_test "$path" "$t" "$senders" "$sns" "$host" "$port"); then
+			streak=0
+		elif [ "$who" = XTCP ] && [ "$senders" != TCP ]; then
+			streak=$((streak + 1))
+			if [ $streak -ge 3 ]; then
+				say "$path: XTCP failed 3 tests in a row; TCP only from here"
+				senders=TCP
+			fi
+		fi
+		say "$path: $t done ($((SECONDS - t0)) s)"
 	done
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
@@ -214,9 +197,9 @@ nic_bind() {
 # nic_place PCIADDR NS IP: move the NIC's netdev into NS (created if
 # needed) with IP/24, up.
 nic_place() {
-	local dev=$1 ns=$2 ip=$3 nd i
+	local dev=$1 ns=$2 ip=$3 nd
 
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		nd=$(pci_netdev "$dev")
 		[ -n "$nd" ] && break
 		sleep 0.2
@@ -231,13 +214,13 @@ nic_place() {
 # wire_up SENDER_PCI SENDER_DRIVER RECEIVER_PCI: sender NIC in "ws" as
 # 10.0.3.1, receiver NIC (stock igb) in "wr" as 10.0.3.2, link checked.
 wire_up() {
-	local s=$1 sdrv=$2 r=$3 i
+	local s=$1 sdrv=$2 r=$3
 
 	wire_down
 	nic_bind "$r" igb || { say "cannot bind $r to igb"; return 1; }
 	nic_bind "$s" "$sdrv" || { say "cannot bind $s to $sdrv"; return 1; }
 	nic_place "$r" wr 10.0.3.2 && nic_place "$s" ws 10.0.3.1 || return 1
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ip netns exec ws ping -c 1 -W 1 10.0.3.2 >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done
@@ -335,7 +318,7 @@ for p in ${paths//,/ }; do
 		[ -z "$quick" ] && pairs="$pairs $XVM_NIC1,$XVM_NIC0,nic1"
 		for pr in $pairs; do
 			IFS=, read -r snic rnic tag <<<"$pr"
-			for round in 1 2; do
+			for _ in 1 2; do
 				for d in xtcp_igb igb; do
 					if wire_up "$snic" "$d" "$rnic"; then
 						bench_path "drv_${tag}_$d" ws wr 10.0.3.2 5204 TCP
@@ -356,7 +339,7 @@ for p in ${paths//,/ }; do
 	esac
 done
 say "runs done in $((SECONDS - t0)) s"
-rm -f "$out"/.perfstat "$out"/.err "$out"/.server-* "$out"/.profile-run
+rm -f "$out"/.run "$out"/.err "$out"/.server-* "$out"/.profile-run
 
 python3 "$here/report.py" "$out" || failed=1
 exit $failed

@@ -6,8 +6,12 @@
  *   xbench -l [-B ADDR] [-p PORT]
  *	the receiver: an AF_INET server that serves every mode, one thread
  *	per connection, until killed.
- *   xbench -m bulk|rr|crr -s XTCP|TCP -H HOST [-p PORT] [options]
- *	the sender (client); prints one line of key=value results.
+ *   xbench -m bulk|rr|crr -s XTCP|TCP[,...] -H HOST [-p PORT] [-x REPS] [...]
+ *	the sender (client); prints one line of key=value results per run.
+ *	With several senders and -x, one process runs every repetition of
+ *	both, interleaved and alternating which goes first (repetition k of
+ *	each saw the same moment of a noisy machine), and no run pays for a
+ *	process start.
  *
  * Each connection starts with a struct xb_hello naming the mode and the
  * transaction sizes, so one server serves every test of a run:
@@ -23,9 +27,12 @@
  *	the server closes first (so TIME_WAIT sits on the receiver, the same
  *	for both senders, and the client never runs out of ports).
  *
- * CPU cost: getrusage() of the client (all its threads) and the busy time
- * of the whole machine from /proc/stat (the receiver and softirq work are
- * the same for both senders, so a difference is the sender's).
+ * CPU cost: getrusage() of the client (all its threads), the software
+ * counters perf stat reads (task-clock, context switches, migrations, page
+ * faults, through perf_event_open, inherited by the stream threads), and
+ * the busy time of the whole machine from /proc/stat (the receiver and
+ * softirq work are the same for both senders, so a difference is the
+ * sender's).
  *
  * Exit status: 0 ok, 1 error (message on stderr), 2 usage, 3 deadline.
  */
@@ -46,12 +53,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/perf_event.h>
 #include <linux/types.h>
 #include <linux/xtcp.h>
 
@@ -59,7 +69,8 @@
 #define XB_MAX_STREAMS	64
 #define XB_MAX_MSG	(64 << 20)
 #define XB_SRV_TIMEOUT	30		/* seconds a server thread waits */
-#define XB_SLACK	60		/* seconds past -t before giving up */
+#define XB_SLACK	30		/* seconds past -t before giving up */
+#define XB_MAX_SENDERS	4
 
 enum xb_mode { XB_BULK = 1, XB_RR, XB_CRR };
 
@@ -74,7 +85,9 @@ struct xb_hello {
 static struct {
 	bool listen;
 	enum xb_mode mode;
-	bool xtcp;
+	bool xtcp[XB_MAX_SENDERS];
+	int nsenders;
+	int reps;
 	const char *host;
 	const char *bind_addr;
 	int port;
@@ -90,13 +103,27 @@ static struct {
 	.port = 5201,
 	.secs = 3,
 	.streams = 1,
+	.reps = 1,
 	.wsize = 64 << 10,
 	.req = 1,
 	.resp = 1,
 };
 
-static atomic_int stop;
+static atomic_int stop;		/* ends the current run */
+static atomic_int quit;		/* SIGINT/SIGTERM: ends every run */
 static struct sockaddr_in peer;
+
+/* The run in progress: its sender and repetition, named in errors. */
+static struct {
+	bool xtcp;
+	int family;
+	int rep;
+} cur = { .rep = -1 };
+
+static const char *sender_name(void)
+{
+	return cur.xtcp ? "XTCP" : "TCP";
+}
 
 static void die(const char *fmt, ...)
 {
@@ -104,6 +131,8 @@ static void die(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	fputs("xbench: ", stderr);
+	if (cur.rep >= 0)
+		fprintf(stderr, "[sender=%s rep=%d] ", sender_name(), cur.rep);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -310,14 +339,12 @@ static int xtcp_family(void)
 	return v;
 }
 
-static int sender_family;
-
 static int client_socket(void)
 {
-	int fd = socket(sender_family, SOCK_STREAM, 0);
+	int fd = socket(cur.family, SOCK_STREAM, 0);
 
 	if (fd < 0)
-		die("socket(%s): %s", opt.xtcp ? "AF_XTCP" : "AF_INET",
+		die("socket(%s): %s", cur.xtcp ? "AF_XTCP" : "AF_INET",
 		    strerror(errno));
 	if (opt.cong && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, opt.cong,
 				   strlen(opt.cong)))
@@ -343,6 +370,65 @@ static int client_connect(__u32 mode, __u32 req, __u32 resp)
 	if (write_full(fd, &h, sizeof(h)))
 		die("write hello: %s", strerror(errno));
 	return fd;
+}
+
+/* perf stat's software counters, for this process and its threads. */
+static const struct {
+	__u64 config;
+	const char *name;
+	double scale;
+} sw_events[] = {
+	{ PERF_COUNT_SW_TASK_CLOCK, "sw_task_clock_ms", 1e6 },
+	{ PERF_COUNT_SW_CONTEXT_SWITCHES, "sw_cs", 1 },
+	{ PERF_COUNT_SW_CPU_MIGRATIONS, "sw_migrations", 1 },
+	{ PERF_COUNT_SW_PAGE_FAULTS, "sw_faults", 1 },
+};
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define XB_NR_SW	ARRAY_SIZE(sw_events)
+
+static int sw_fd[XB_NR_SW];
+
+/* Open (and so start) the counters; one that cannot open is reported "na". */
+static void sw_start(void)
+{
+	struct perf_event_attr attr;
+	size_t i;
+
+	for (i = 0; i < XB_NR_SW; i++) {
+		memset(&attr, 0, sizeof(attr));
+		attr.type = PERF_TYPE_SOFTWARE;
+		attr.size = sizeof(attr);
+		attr.config = sw_events[i].config;
+		/* threads created later (the bulk streams) count too */
+		attr.inherit = 1;
+		sw_fd[i] = syscall(__NR_perf_event_open, &attr, 0, -1, -1,
+				   PERF_FLAG_FD_CLOEXEC);
+	}
+}
+
+/* Stop, print and close. Exited threads' counts are folded in by then. */
+static void sw_stop_print(void)
+{
+	__u64 v;
+	size_t i;
+
+	for (i = 0; i < XB_NR_SW; i++) {
+		if (sw_fd[i] < 0) {
+			printf(" %s=na", sw_events[i].name);
+			continue;
+		}
+		ioctl(sw_fd[i], PERF_EVENT_IOC_DISABLE, 0);
+		if (read(sw_fd[i], &v, sizeof(v)) == sizeof(v))
+			printf(" %s=%.*f", sw_events[i].name,
+			       sw_events[i].scale > 1 ? 2 : 0,
+			       v / sw_events[i].scale);
+		else
+			printf(" %s=na", sw_events[i].name);
+		close(sw_fd[i]);
+	}
 }
 
 struct cpu_snap {
@@ -414,7 +500,7 @@ static void *bulk_thread(void *arg)
 
 	if (!buf)
 		die("out of memory");
-	/* Incompressible, not that anyone compresses: avoid a zero page. */
+	/* fault every page in before the clock starts */
 	for (len = 0; len < opt.wsize; len++)
 		buf[len] = (char)(len * 131 + 7);
 	pthread_barrier_wait(&start_barrier);
@@ -461,6 +547,7 @@ static int run_bulk(void)
 	for (i = 0; i < opt.streams; i++)
 		st[i].fd = client_connect(XB_BULK, 0, 0);
 	pthread_barrier_init(&start_barrier, NULL, opt.streams + 1);
+	sw_start();
 	for (i = 0; i < opt.streams; i++)
 		if (pthread_create(&st[i].th, NULL, bulk_thread, &st[i]))
 			die("pthread_create failed");
@@ -469,24 +556,26 @@ static int run_bulk(void)
 	pthread_barrier_wait(&start_barrier);
 	if (!opt.nbytes) {
 		/* usleep may wake early on a signal; sleep until due */
-		while (!stop && now() < t_start + opt.secs)
+		while (!stop && !quit && now() < t_start + opt.secs)
 			usleep(20000);
 		stop = 1;
 	}
 	for (i = 0; i < opt.streams; i++)
 		pthread_join(st[i].th, NULL);
 	cpu_snap(&c1);
+	pthread_barrier_destroy(&start_barrier);
 	for (i = 0; i < opt.streams; i++) {
 		if (st[i].err) {
-			fprintf(stderr, "xbench: stream %d: %s: %s\n", i,
-				st[i].err, strerror(st[i].err_no));
+			fprintf(stderr, "xbench: [sender=%s rep=%d] stream %d: %s: %s\n",
+				sender_name(), cur.rep, i, st[i].err,
+				strerror(st[i].err_no));
 			bad = 1;
 			continue;
 		}
 		if (st[i].acked != st[i].sent) {
 			fprintf(stderr,
-				"xbench: stream %d: wrote %llu, receiver counted %llu\n",
-				i, (unsigned long long)st[i].sent,
+				"xbench: [sender=%s rep=%d] stream %d: wrote %llu, receiver counted %llu\n",
+				sender_name(), cur.rep, i, (unsigned long long)st[i].sent,
 				(unsigned long long)st[i].acked);
 			bad = 1;
 		}
@@ -499,11 +588,13 @@ static int run_bulk(void)
 	if (bad)
 		return 1;
 	el = t_end - t_start;
-	printf("mode=bulk sender=%s streams=%d wsize=%zu secs=%.4f bytes=%llu mbps=%.2f",
-	       opt.xtcp ? "XTCP" : "TCP", opt.streams, opt.wsize, el,
+	printf("mode=bulk sender=%s rep=%d streams=%d wsize=%zu secs=%.4f bytes=%llu mbps=%.2f",
+	       sender_name(), cur.rep, opt.streams, opt.wsize, el,
 	       (unsigned long long)acked, acked * 8 / el / 1e6);
 	print_cpu(&c0, &c1);
+	sw_stop_print();
 	printf("\n");
+	fflush(stdout);
 	return 0;
 }
 
@@ -578,8 +669,9 @@ static int run_rr(bool crr)
 		die("out of memory");
 	if (!crr)
 		fd = client_connect(XB_RR, opt.req, opt.resp);
+	sw_start();
 	cpu_snap(&c0);
-	while (!stop && now() < c0.t + opt.secs) {
+	while (!quit && now() < c0.t + opt.secs) {
 		t0 = now_ns();
 		if (crr)
 			fd = client_connect(XB_CRR, opt.req, opt.resp);
@@ -595,14 +687,16 @@ static int run_rr(bool crr)
 		die("no transaction completed");
 	el = c1.t - c0.t;
 	qsort(s.v, s.n, sizeof(*s.v), cmp_u64);
-	printf("mode=%s sender=%s req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
-	       crr ? "crr" : "rr", opt.xtcp ? "XTCP" : "TCP", opt.req, opt.resp,
+	printf("mode=%s sender=%s rep=%d req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
+	       crr ? "crr" : "rr", sender_name(), cur.rep, opt.req, opt.resp,
 	       el, s.n, s.n / el);
 	printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f",
 	       pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99),
 	       s.v[s.n - 1] / 1e3);
 	print_cpu(&c0, &c1);
+	sw_stop_print();
 	printf("\n");
+	fflush(stdout);
 	free(s.v);
 	free(buf);
 	return 0;
@@ -610,12 +704,12 @@ static int run_rr(bool crr)
 
 /* ------------------------------------------------------------------ */
 
+static char alarm_msg[128];
+
 static void on_alarm(int sig)
 {
-	static const char msg[] = "xbench: deadline passed, giving up\n";
-
 	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0)
+	if (write(2, alarm_msg, strlen(alarm_msg)) < 0)
 		_exit(3);
 	_exit(3);
 }
@@ -624,6 +718,7 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop = 1;
+	quit = 1;
 }
 
 static __u64 parse_size(const char *s)
@@ -655,11 +750,12 @@ static void help(void)
 {
 	fprintf(stderr,
 		"usage: %s -l [-B ADDR] [-p PORT]\n"
-		"       %s -m bulk|rr|crr -s XTCP|TCP [-H HOST] [-p PORT]\n"
-		"              [-t SECS] [-n BYTES] [-P STREAMS] [-w WSIZE]\n"
-		"              [-r REQ] [-R RESP] [-C CONG] [-D]\n"
+		"       %s -m bulk|rr|crr -s XTCP|TCP[,...] [-x REPS] [-H HOST]\n"
+		"              [-p PORT] [-t SECS] [-n BYTES] [-P STREAMS]\n"
+		"              [-w WSIZE] [-r REQ] [-R RESP] [-C CONG] [-D]\n"
 		"  -l  receiver (always AF_INET), serves every mode until killed\n"
-		"  -s  the sender's socket family (AF_XTCP or AF_INET)\n"
+		"  -s  the senders' socket families (AF_XTCP or AF_INET), in order\n"
+		"  -x  repetitions of every sender, interleaved (default 1)\n"
 		"  -t  duration (default 3 s); -n bulk: send exactly BYTES instead\n"
 		"  -P  bulk streams (default 1); -w bulk write size (default 64K)\n"
 		"  -r/-R  rr/crr request/response size (default 1)\n"
@@ -669,11 +765,30 @@ static void help(void)
 	exit(2);
 }
 
+/* -s XTCP|TCP[,XTCP|TCP...] */
+static void parse_senders(char *list)
+{
+	char *tok, *save = NULL;
+
+	opt.nsenders = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (opt.nsenders == XB_MAX_SENDERS)
+			help();
+		if (!strcasecmp(tok, "xtcp"))
+			opt.xtcp[opt.nsenders++] = true;
+		else if (!strcasecmp(tok, "tcp"))
+			opt.xtcp[opt.nsenders++] = false;
+		else
+			help();
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int c, rc;
+	int c, rc = 0, i, k, xfam = 0;
 
-	while ((c = getopt(argc, argv, "lm:s:H:B:p:t:n:P:w:r:R:C:Dh")) != -1) {
+	while ((c = getopt(argc, argv, "lm:s:x:H:B:p:t:n:P:w:r:R:C:Dh")) != -1) {
 		switch (c) {
 		case 'l':
 			opt.listen = true;
@@ -689,10 +804,10 @@ int main(int argc, char **argv)
 				help();
 			break;
 		case 's':
-			if (!strcasecmp(optarg, "xtcp"))
-				opt.xtcp = true;
-			else if (strcasecmp(optarg, "tcp"))
-				help();
+			parse_senders(optarg);
+			break;
+		case 'x':
+			opt.reps = atoi(optarg);
 			break;
 		case 'H':
 			opt.host = optarg;
@@ -737,8 +852,8 @@ int main(int argc, char **argv)
 	if (opt.listen)
 		run_server();
 
-	if (!opt.mode || opt.secs <= 0 || opt.streams < 1 ||
-	    opt.streams > XB_MAX_STREAMS || !opt.wsize ||
+	if (!opt.mode || !opt.nsenders || opt.reps < 1 || opt.secs <= 0 ||
+	    opt.streams < 1 || opt.streams > XB_MAX_STREAMS || !opt.wsize ||
 	    opt.wsize > XB_MAX_MSG || !opt.req || !opt.resp ||
 	    opt.req > XB_MAX_MSG || opt.resp > XB_MAX_MSG)
 		help();
@@ -748,26 +863,42 @@ int main(int argc, char **argv)
 	peer.sin_port = htons(opt.port);
 	if (inet_pton(AF_INET, opt.host, &peer.sin_addr) != 1)
 		die("bad address %s", opt.host);
-	sender_family = opt.xtcp ? xtcp_family() : AF_INET;
+	for (i = 0; i < opt.nsenders; i++)
+		if (opt.xtcp[i])
+			xfam = xtcp_family();
 	if (opt.mode != XB_BULK)
 		opt.set_nodelay = true;
 
 	signal(SIGALRM, on_alarm);
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
-	/* A hung transfer must end the run, not the guest's timeout. */
-	alarm((unsigned int)(opt.nbytes ? 600 : opt.secs + XB_SLACK));
 
-	switch (opt.mode) {
-	case XB_BULK:
-		rc = run_bulk();
-		break;
-	case XB_RR:
-		rc = run_rr(false);
-		break;
-	default:
-		rc = run_rr(true);
-		break;
+	for (k = 0; k < opt.reps * opt.nsenders && !quit && !rc; k++) {
+		cur.rep = k / opt.nsenders;
+		i = k % opt.nsenders;
+		/* odd repetitions run the senders in reverse order */
+		if (cur.rep & 1)
+			i = opt.nsenders - 1 - i;
+		cur.xtcp = opt.xtcp[i];
+		cur.family = cur.xtcp ? xfam : AF_INET;
+		stop = 0;
+		/* A hung run must end the process, not the guest's timeout. */
+		snprintf(alarm_msg, sizeof(alarm_msg),
+			 "xbench: [sender=%s rep=%d] deadline passed, giving up\n",
+			 sender_name(), cur.rep);
+		alarm((unsigned int)(opt.nbytes ? 600 : opt.secs + XB_SLACK));
+		switch (opt.mode) {
+		case XB_BULK:
+			rc = run_bulk();
+			break;
+		case XB_RR:
+			rc = run_rr(false);
+			break;
+		default:
+			rc = run_rr(true);
+			break;
+		}
 	}
+	alarm(0);
 	return rc;
 }
