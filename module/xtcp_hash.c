@@ -175,7 +175,7 @@ int xtcp_get_port(struct sock *sk, unsigned short snum)
 int xtcp_pernet_init(struct net *net)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
-	int i;
+	int i, err;
 
 	spin_lock_init(&xn->lock);
 	xn->seed = get_random_u32();
@@ -183,7 +183,13 @@ int xtcp_pernet_init(struct net *net)
 		INIT_HLIST_HEAD(&xn->ehash[i]);
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
 		INIT_HLIST_HEAD(&xn->lhash[i]);
-	return xtcp_input_init_net(net);
+	err = xtcp_proc_init_net(net);
+	if (err)
+		return err;
+	err = xtcp_input_init_net(net);
+	if (err)
+		xtcp_proc_exit_net(net);
+	return err;
 }
 
 void xtcp_pernet_exit(struct net *net)
@@ -192,6 +198,7 @@ void xtcp_pernet_exit(struct net *net)
 	int i;
 
 	xtcp_input_exit_net(net);
+	xtcp_proc_exit_net(net);
 	/* Every socket holds a reference on its netns, so none is left. */
 	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
 		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));

@@ -189,8 +189,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 			if (cb->tcp_flags & TCPHDR_SYN || !trim ||
 			    skb_cloned(skb) || trim > skb->len)
 				break;
-			__skb_pull(skb, trim);
-			cb->seq = ack;
+			if (pskb_pull(skb, trim))
+				cb->seq = ack;
 			break;
 		}
 		if (!cb->retrans && !tp->rx_opt.tstamp_ok &&
@@ -1093,8 +1093,10 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_CLOSING:
 	case TCP_LAST_ACK:
 		/* The peer already sent its FIN; nothing more may come. */
-		if (!before(cb->seq, tp->rcv_nxt))
-			goto drop;
+		if (!before(cb->seq, tp->rcv_nxt)) {
+			__kfree_skb(skb);
+			goto push;
+		}
 		fallthrough;
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
@@ -1124,6 +1126,7 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
+push:
 	/* Data or window may let more of ours go. */
 	if (sk->sk_state != TCP_CLOSE)
 		xtcp_push_pending_frames(sk, xtcp_current_mss(sk), tp->nonagle);

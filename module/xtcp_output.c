@@ -95,14 +95,20 @@ u32 xtcp_select_window(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 cur_win = tcp_receive_window(tp);
-	u32 mss = inet_csk(sk)->icsk_ack.rcv_mss ? : tp->advmss;
+	int mss = inet_csk(sk)->icsk_ack.rcv_mss ? : tp->advmss;
+	int full_space = min_t(int, tp->window_clamp, tcp_full_space(sk));
 	int space = tcp_space(sk);
 	u32 new_win;
 
-	if (space < (int)mss)
-		new_win = 0;	/* receiver SWS avoidance */
+	if (mss > full_space)
+		mss = full_space;
+	/* Receiver SWS avoidance (RFC 1122 4.2.3.3): no window smaller
+	 * than a segment once the buffer is half full.
+	 */
+	if (space < (full_space >> 1) && space < mss)
+		new_win = 0;
 	else
-		new_win = space;
+		new_win = max(space, 0);
 	new_win = min_t(u32, new_win, tp->window_clamp);
 	new_win = round_down(new_win, 1U << tp->rx_opt.rcv_wscale);
 	if (new_win < cur_win)
@@ -320,8 +326,14 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 	sk_wmem_queued_add(sk, buff->truesize);
 	sk_mem_charge(sk, buff->truesize);
 
-	skb_copy_bits(skb, len, skb_put(buff, nlen), nlen);
-	skb_trim(skb, len);
+	if (skb_copy_bits(skb, len, skb_put(buff, nlen), nlen) ||
+	    pskb_trim(skb, len)) {
+		sk_wmem_queued_add(sk, -buff->truesize);
+		sk_mem_uncharge(sk, buff->truesize);
+		kfree_skb(buff);
+		return -ENOMEM;
+	}
+	buff->ip_summed = CHECKSUM_PARTIAL;
 
 	ncb = XTCP_SKB_CB(buff);
 	memset(ncb, 0, sizeof(*ncb));
@@ -332,7 +344,7 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	cb->end_seq = ncb->seq;
 	ncb->when_us = cb->when_us;
-	ncb->charged = 1;
+	ncb->charge = buff->truesize;
 
 	__skb_queue_after(queue, skb, buff);
 	return 0;
@@ -409,6 +421,18 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 		}
 		end = skb->len > mss ? cb->seq + mss : cb->end_seq;
 		if (after(end, tcp_wnd_end(tp))) {
+			/* Sender SWS avoidance (RFC 1122 4.2.3.4): a part
+			 * that fits may go if it is at least half the
+			 * largest window the peer offered.
+			 */
+			u32 usable = tcp_wnd_end(tp) - cb->seq;
+
+			if (!before(tcp_wnd_end(tp), cb->seq) && skb->len &&
+			    usable && usable < skb->len &&
+			    usable >= (tp->max_window >> 1) &&
+			    !xtcp_fragment(sk, &sk->sk_write_queue, skb,
+					   usable, gfp))
+				continue;
 			reason = XTCP_HOLD_RWND;
 			goto hold;
 		}
@@ -523,6 +547,34 @@ int xtcp_send_probe(struct sock *sk)
 			     GFP_ATOMIC);
 }
 
+/* The persist timer fired: if the peer's window has room, send as much
+ * of the head of the write queue as fits (tcp_write_wakeup()); otherwise
+ * a zero-window probe.
+ */
+int xtcp_write_wakeup(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (skb && before(XTCP_SKB_CB(skb)->seq, tcp_wnd_end(tp))) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		unsigned int mss = xtcp_current_mss(sk);
+		u32 seg_size = tcp_wnd_end(tp) - cb->seq;
+
+		seg_size = min(seg_size, mss);
+		if (seg_size < skb->len &&
+		    xtcp_fragment(sk, &sk->sk_write_queue, skb, seg_size,
+				  GFP_ATOMIC))
+			return -ENOMEM;
+		cb->tcp_flags |= TCPHDR_PSH;
+		if (xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC))
+			return -ENOBUFS;
+		xtcp_event_new_data_sent(sk, skb);
+		return 0;
+	}
+	return xtcp_send_probe(sk);
+}
+
 /* RFC 5961 challenge ACK, at most net.ipv4.tcp_challenge_ack_limit a
  * second per socket (Linux limits globally; per socket is stricter for
  * nobody and needs no shared state).
@@ -573,7 +625,7 @@ void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
 	if (sk_wmem_schedule(sk, skb->truesize)) {
 		sk_wmem_queued_add(sk, skb->truesize);
 		sk_mem_charge(sk, skb->truesize);
-		cb->charged = 1;
+		cb->charge = skb->truesize;
 	}
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 }

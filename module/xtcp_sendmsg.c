@@ -13,9 +13,14 @@
 
 static void xtcp_free_skb(struct sock *sk, struct sk_buff *skb)
 {
-	if (XTCP_SKB_CB(skb)->charged) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		sk_mem_uncharge(sk, skb->truesize);
+	/* What was charged, not skb->truesize: pulls and trims may have
+	 * changed the latter since.
+	 */
+	u32 charge = XTCP_SKB_CB(skb)->charge;
+
+	if (charge) {
+		sk_wmem_queued_add(sk, -(int)charge);
+		sk_mem_uncharge(sk, charge);
 	}
 	__kfree_skb(skb);
 }
@@ -47,15 +52,19 @@ void xtcp_free_queues(struct sock *sk)
 	sk_mem_reclaim(sk);
 }
 
-/* A new skb for size bytes of user data, as tcp_stream_alloc_skb(). */
-static struct sk_buff *xtcp_alloc_data_skb(struct sock *sk, int size, gfp_t gfp)
+/* A new, empty skb for user data, as tcp_stream_alloc_skb(): headroom
+ * for the headers, the data goes to page fragments.
+ */
+static struct sk_buff *xtcp_alloc_data_skb(struct sock *sk, gfp_t gfp)
 {
 	struct sk_buff *skb;
 
-	skb = alloc_skb_fclone(MAX_TCP_HEADER + size, gfp);
+	skb = alloc_skb_fclone(MAX_TCP_HEADER, gfp);
 	if (likely(skb)) {
 		if (sk_wmem_schedule(sk, skb->truesize)) {
 			skb_reserve(skb, MAX_TCP_HEADER);
+			/* The device sums the segment; no sum while copying. */
+			skb->ip_summed = CHECKSUM_PARTIAL;
 			return skb;
 		}
 		__kfree_skb(skb);
@@ -91,32 +100,56 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		int copy = 0;
+		struct page_frag *pfrag;
+		int copy = 0, i;
+		bool merge;
 
 		/* Append to the unsent tail segment while it has room. */
-		if (skb && !(XTCP_SKB_CB(skb)->tcp_flags &
-			     (TCPHDR_FIN | TCPHDR_SYN)))
-			copy = min_t(int, (int)mss_now - (int)skb->len,
-				     skb_tailroom(skb));
+		if (skb && XTCP_SKB_CB(skb)->charge &&
+		    !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)))
+			copy = (int)mss_now - (int)skb->len;
 
 		if (copy <= 0) {
+new_segment:
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = xtcp_alloc_data_skb(sk, mss_now,
-						  sk_gfp_mask(sk, sk->sk_allocation));
+			skb = xtcp_alloc_data_skb(sk, sk_gfp_mask(sk, sk->sk_allocation));
 			if (!skb)
 				goto wait_for_space;
 			xtcp_entail(sk, skb, TCPHDR_ACK);
-			copy = min_t(int, mss_now, skb_tailroom(skb));
+			copy = mss_now;
 		}
 
 		if (copy > msg_data_left(msg))
 			copy = msg_data_left(msg);
 
-		/* The new bytes' memory was charged with the skb's truesize. */
-		err = skb_add_data_nocache(sk, skb, &msg->msg_iter, copy);
+		pfrag = sk_page_frag(sk);
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS) {
+			XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+			goto new_segment;
+		}
+		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		if (!sk_wmem_schedule(sk, copy))
+			goto wait_for_space;
+
+		/* Charges copy bytes to the socket and to skb->truesize. */
+		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
+					       pfrag->page, pfrag->offset, copy);
 		if (err)
 			goto do_error;
+		XTCP_SKB_CB(skb)->charge += copy;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
+					   copy);
+			page_ref_inc(pfrag->page);
+		}
+		pfrag->offset += copy;
 
 		WRITE_ONCE(tp->write_seq, tp->write_seq + copy);
 		XTCP_SKB_CB(skb)->end_seq += copy;

@@ -178,7 +178,7 @@ static void xtcp_probe_timer(struct sock *sk)
 		xtcp_write_err(sk);
 		return;
 	}
-	xtcp_send_probe(sk);
+	xtcp_write_wakeup(sk);
 	icsk->icsk_probes_out++;
 	if (icsk->icsk_backoff < READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_retries2))
 		icsk->icsk_backoff++;

@@ -67,9 +67,9 @@ struct xtcp_skb_cb {
 	u64 when_us;			/* last transmit time, tcp_clock_us() */
 	u8 tcp_flags;			/* TCPHDR_* */
 	u8 retrans;			/* times retransmitted */
-	u8 charged:1,			/* counted in sk_wmem_queued */
-	   lost:1,			/* presumed lost, to retransmit */
+	u8 lost:1,			/* presumed lost, to retransmit */
 	   retrans_out:1;		/* lost and retransmitted, unacked */
+	u32 charge;			/* bytes counted in sk_wmem_queued */
 	u32 ack_seq;			/* input: the segment's ACK field */
 	u16 window;			/* input: raw window field */
 	u32 ts_val;			/* input: timestamp option value */
@@ -152,6 +152,10 @@ bool xtcp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
 int xtcp_pernet_init(struct net *net);
 void xtcp_pernet_exit(struct net *net);
 
+/* xtcp_proc.c */
+int xtcp_proc_init_net(struct net *net);
+void xtcp_proc_exit_net(struct net *net);
+
 /* xtcp_proto.c */
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk);
@@ -184,6 +188,7 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags);
 void xtcp_xmit_retransmit_queue(struct sock *sk);
 int xtcp_send_probe(struct sock *sk);
+int xtcp_write_wakeup(struct sock *sk);
 void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_send_reset_seq(struct sock *sk, u32 seq);
 void xtcp_build_sack(struct sock *sk, u32 recent_seq);
