@@ -137,11 +137,13 @@ class Tx:
         self.stages = {"transmit_skb": ev}
         self.lens = {"transmit_skb": self.tcp_len}
         self.retrans = False
-        self.data = end != seq and not (self.flags & TCPHDR_SYN)
+        self.data = self.payload > 0
 
     @property
     def payload(self):
-        return self.end - self.seq
+        """Data bytes: SYN and FIN take a sequence number each."""
+        return (self.end - self.seq - bool(self.flags & TCPHDR_SYN) -
+                bool(self.flags & TCPHDR_FIN))
 
     def ts(self, stage):
         e = self.stages.get(stage)

@@ -138,6 +138,7 @@ def summary(tr, meta):
          "sockets": {str(c): "%s:%s->%s:%s" % v for c, v in tr.cookies.items()},
          "segments": len(txs), "originals": len(orig),
          "retransmissions": len(txs) - len(orig),
+         "payload_bytes": sum(t.payload for t in orig),
          "control_segments": len(tr.txs) - len(txs),
          "unlinked": tr.unlinked}
     s["stage_counts"] = {st: sum(1 for t in orig if st in t.stages)

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tracing and observability tests (tools/trace/xtcp-trace, /proc/net/xtcp,
+# tools/xtcp-ss), included by the lead's Makefile.
+
+TEST_FILES += trace_lib.sh trace_rawcheck.py
+
+# perf list / tracefs formats / perf record / trace-cmd record
+TEST_PROGS += trace_events.sh
+# 1 MiB over the igb wire, one segment followed through every stage
+TEST_PROGS += trace_path_igb.sh
+# the same with write_xmit's verdict before transmit_skb (module change)
+XTCP_PENDING += trace_path_order.sh
