@@ -165,6 +165,9 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 
+	/* Pairs with the barrier in sk_error_report's writers: see the
+	 * error after the state that caused it (as tcp_poll).
+	 */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))

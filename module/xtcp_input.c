@@ -233,9 +233,8 @@ static void xtcp_check_space(struct sock *sk)
 {
 	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)) {
 		xtcp_sndbuf_expand(sk);
-		if (sk_stream_is_writeable(sk)) {
+		if (sk_stream_is_writeable(sk))
 			sk->sk_write_space(sk);
-		}
 	}
 }
 

@@ -100,7 +100,6 @@ static struct pernet_operations xtcp_net_ops = {
 	.size	= sizeof(struct xtcp_net),
 };
 
-
 static int __init xtcp_init(void)
 {
 	int err;

@@ -686,8 +686,8 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 			cb->seq += trim;
 		}
 	}
-	if (skb->len > mss && xtcp_fragment(sk, &xp->rtx_queue, skb, mss,
-					   GFP_ATOMIC) == 0) {
+	if (skb->len > mss &&
+	    !xtcp_fragment(sk, &xp->rtx_queue, skb, mss, GFP_ATOMIC)) {
 		struct xtcp_skb_cb *ncb = XTCP_SKB_CB(skb_queue_next(&xp->rtx_queue,
 								   skb));
 		/* The new tail half is outstanding too, with the same fate. */

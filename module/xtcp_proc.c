@@ -118,6 +118,11 @@ static int xtcp_snmp_show(struct seq_file *f, void *v)
 		seq_printf(f, " %lu", sum);
 	}
 	seq_putc(f, '\n');
+
+	/* Gauges: sockets alive (any state) and orphans, module-wide. */
+	seq_printf(f, "XtcpSockets: Allocated Orphans\nXtcpSockets: %lld %d\n",
+		   percpu_counter_sum_positive(xtcp_prot.sockets_allocated),
+		   xtcp_orphans());
 	return 0;
 }
 

@@ -23,6 +23,15 @@ static unsigned long xtcp_memory_pressure;
 static atomic64_t xtcp_cookie_gen;
 DEFINE_PER_CPU(unsigned long, xtcp_mib[XTCP_MIB_MAX]);
 
+int xtcp_orphans(void)
+{
+	int cpu, n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(xtcp_orphan_count, cpu);
+	return n;
+}
+
 static void xtcp_enter_memory_pressure(struct sock *sk)
 {
 	if (!READ_ONCE(xtcp_memory_pressure))

@@ -162,6 +162,7 @@ void xtcp_done(struct sock *sk);
 void xtcp_destroy_sock(struct sock *sk);
 int xtcp_disconnect(struct sock *sk, int flags);
 int xtcp_proto_init(void);
+int xtcp_orphans(void);
 void xtcp_proto_exit(void);
 
 /* xtcp_input.c */

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Protocol-module tests (module/xtcp.ko), included by the lead's Makefile.
+
+# socket(): AF_XTCP against AF_INET's errno table; close frees.
+TEST_GEN_PROGS += proto_socket
+# Load/unload, family parameter and a taken number, module refcount.
+TEST_PROGS += proto_module.sh
