@@ -230,8 +230,10 @@ def plot_all(d, rows):
                     ("rr_1B", "p99_us", "rr 1B p99"),
                     ("rr_4K", "p50_us", "rr 4K p50"),
                     ("rr_4K", "p99_us", "rr 4K p99"),
-                    ("crr_1B", "p50_us", "crr p50"),
-                    ("crr_1B", "p99_us", "crr p99")], "us", log=True)
+                    ("crr", "p50_us", "crr p50"),
+                    ("crr", "p99_us", "crr p99"),
+                    ("cc", "p50_us", "cc p50"),
+                    ("cc", "p99_us", "cc p99")], "us", log=True)
 
 
 def main():

@@ -9,10 +9,11 @@ prints the table and writes DIR/results.md and DIR/results.csv; with
 --svg also DIR/ratios.svg and DIR/throughput.svg (standard library only).
 
 Every figure is the median over the repetitions, shown with its range
-(min-max). A ratio is XTCP's median over TCP's median; its range comes
-from the per-repetition ratios (runs are interleaved, so repetition k of
-both senders saw the same moment of a noisy host). In the driver section
-the ratio is xtcp_igb over the stock igb, both carrying Linux TCP.
+(min-max). Runs are interleaved, so repetition k of both senders saw the
+same moment of a noisy host: a ratio is the median of the per-repetition
+ratios XTCP/TCP, shown with their range (the ratio of the medians when
+the repetitions cannot be paired). In the driver section the ratio is
+xtcp_igb over the stock igb, both carrying Linux TCP.
 """
 
 import csv
@@ -28,13 +29,15 @@ METRICS = {
     "cpu_gib": ("sender CPU per GiB", "s", False, ("bulk",)),
     "busy_gib": ("machine CPU per GiB", "s", False, ("bulk",)),
     "perf_gib": ("perf task-clock per GiB", "s", False, ("bulk",)),
-    "rate": ("transactions/s", "1/s", True, ("rr", "crr")),
-    "p50_us": ("latency p50", "us", False, ("rr", "crr")),
-    "p99_us": ("latency p99", "us", False, ("rr", "crr")),
-    "busy_us": ("machine CPU per transaction", "us", False, ("rr", "crr")),
+    "rate": ("transactions/s", "1/s", True, ("rr", "crr", "cc")),
+    "p50_us": ("latency p50", "us", False, ("rr", "crr", "cc")),
+    "p99_us": ("latency p99", "us", False, ("rr", "crr", "cc")),
+    "cpu_us": ("sender CPU per transaction", "us", False, ("rr", "crr", "cc")),
+    "busy_us": ("machine CPU per transaction", "us", False,
+                ("rr", "crr", "cc")),
 }
 TESTS = ["bulk_1x64K", "bulk_1x1M", "bulk_4x64K", "bulk_4x1M",
-         "rr_1B", "rr_4K", "crr_1B"]
+         "rr_1B", "rr_4K", "crr", "cc"]
 PATHS = ["lo", "veth", "igb"]
 PATH_NAMES = {
     "lo": "loopback",
@@ -79,6 +82,8 @@ def derive(rec):
         m["p50_us"] = float(rec["p50_us"])
         m["p99_us"] = float(rec["p99_us"])
         if trans > 0:
+            m["cpu_us"] = (float(rec["cpu_user_s"]) +
+                           float(rec["cpu_sys_s"])) / trans * 1e6
             m["busy_us"] = float(rec["machine_busy_s"]) / trans * 1e6
     return m
 
@@ -100,8 +105,9 @@ def load(d):
                 fails[(rec["path"], rec["test"], rec.get("sender", "?"))] \
                     .append(rec.get("why", ""))
             elif st == "ok":
+                # a repetition is (driver round, repetition in it)
                 runs[(rec["path"], rec["test"], rec["sender"])].append(
-                    (int(rec["rep"]), derive(rec)))
+                    ((rec.get("round", "0"), int(rec["rep"])), derive(rec)))
     env = {}
     try:
         with open(os.path.join(d, "env.txt")) as f:
@@ -141,7 +147,7 @@ def fmt_cell(s):
 
 
 def compare(runs, key_a, key_b, metric):
-    """Medians of a and b, ratio a/b and the range of paired ratios."""
+    """Medians of a and b; median and range of the paired ratios a/b."""
     va = [(r, m[metric]) for r, m in runs.get(key_a, []) if metric in m]
     vb = [(r, m[metric]) for r, m in runs.get(key_b, []) if metric in m]
     sa = summary([v for _, v in va]) if va else None
@@ -149,19 +155,11 @@ def compare(runs, key_a, key_b, metric):
     ratio = rlo = rhi = None
     if sa and sb and sb[0] > 0:
         ratio = sa[0] / sb[0]
-        # pair repetition k with repetition k (interleaved runs); in the
-        # driver rounds a repetition number recurs, so pair in order
-        da, db = defaultdict(list), defaultdict(list)
-        for r, v in va:
-            da[r].append(v)
-        for r, v in vb:
-            db[r].append(v)
-        pr = []
-        for r in da:
-            for x, y in zip(da[r], db.get(r, [])):
-                if y > 0:
-                    pr.append(x / y)
+        # pair repetition k of a with repetition k of b
+        db = dict(vb)
+        pr = [x / db[r] for r, x in va if db.get(r, 0) > 0]
         if pr:
+            ratio = statistics.median(pr)
             rlo, rhi = min(pr), max(pr)
     return sa, sb, ratio, rlo, rhi
 
@@ -204,9 +202,12 @@ def build(d):
               "receiver: always Linux TCP (xbench -l)." % (
                   env.get("xtcp_congestion", "?"),
                   env.get("tcp_congestion", "?")))
-    md.append("Cells: median [min-max]. Ratio: XTCP median / TCP median "
-              "[range of per-repetition ratios]. Absolute numbers from a TCG "
-              "guest mean little; the ratios within one run are the measure.")
+    md.append("Cells: median [min-max] over the repetitions. Ratio: median "
+              "[min-max] of the per-repetition ratios XTCP/TCP (the two "
+              "senders' runs are interleaved, repetition k of each saw the "
+              "same moment). \"within spread\": the range includes 1. "
+              "Absolute numbers from a TCG guest mean little; the ratios "
+              "within one run are the measure.")
     md.append("")
 
     headline = compare(runs, ("veth", "bulk_1x64K", "XTCP"),
@@ -217,6 +218,9 @@ def build(d):
         md.append("")
 
     for path in PATHS:
+        if path not in skips and not any(k[0] == path for k in
+                                         list(runs) + list(fails)):
+            continue
         md.append("## %s (%s)" % (path, PATH_NAMES[path]))
         md.append("")
         if path in skips:
@@ -312,6 +316,9 @@ def build(d):
             for (p, t, s), whys in sorted(nf):
                 md.append("- %s: %d failed: %s" % (p, len(whys),
                                                    whys[0] or "?"))
+            for p in sorted(skips):
+                if p.startswith("drv_"):
+                    md.append("- %s: a round skipped: %s" % (p, skips[p]))
         md.append("")
 
     for prof in ("XTCP", "TCP"):

@@ -19,7 +19,9 @@
 # noisy host hits both):
 #   bulk_{1,4}x{64K,1M}  throughput, streams x write size, CPU per GiB
 #   rr_1B, rr_4K         request/response rate, p50/p99 latency
-#   crr_1B               connect/request/response/close rate and latency
+#   crr                  connect, 16-byte request, 1-byte response, close:
+#                        rate and latency
+#   cc                   connection setup alone (connect/accept/close)
 #
 # Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
 #                           [--paths lo,veth,igb,drv] [--tests LIST]
@@ -41,7 +43,7 @@ XBENCH=${XBENCH:-$here/xbench}
 out=${XVM_OUT:-/tmp/xbench}
 reps=5 secs=2 quick='' profile=1
 paths=lo,veth,igb,drv
-all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr_1B"
+all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr cc"
 tests=$all_tests
 
 while [ $# -gt 0 ]; do
@@ -63,6 +65,7 @@ for t in $tests; do
 done
 
 mkdir -p "$out"
+round=0		# the driver comparison's alternating rounds, 1 and 2
 raw=$out/raw.txt
 : >"$raw"
 failed=0
@@ -101,7 +104,8 @@ test_args() {	# test_args TEST: xbench arguments
 	bulk_4x1M) echo "-m bulk -P 4 -w 1M" ;;
 	rr_1B) echo "-m rr -r 1 -R 1" ;;
 	rr_4K) echo "-m rr -r 4K -R 4K" ;;
-	crr_1B) echo "-m crr -r 1 -R 1" ;;
+	crr) echo "-m crr -R 1" ;;
+	cc) echo "-m cc" ;;
 	esac
 }
 
@@ -119,14 +123,16 @@ run_test() {
 		-x "$reps" -H "$host" -p "$port" -t "$secs" \
 		>"$out/.run" 2>"$out/.err"
 	rc=$?
-	grep '^mode=' "$out/.run" | sed "s/^/path=$path test=$test status=ok /" >>"$raw"
+	grep '^mode=' "$out/.run" |
+		sed "s/^/path=$path test=$test round=$round status=ok /" >>"$raw"
 	[ $rc -eq 0 ] && return 0
 	failed=1
 	why=$(tr '\n' ' ' <"$out/.err" | tr -d '"' | cut -c 1-200)
 	[ $rc -eq 124 ] && why="killed after ${tmo}s; $why"
 	who=$(sed -n 's/.*\[sender=\([A-Z]*\) rep=\([0-9]*\)\].*/\1 \2/p' "$out/.err" | head -n 1)
 	[ -n "$who" ] || who="? ?"
-	echo "path=$path test=$test sender=${who% *} rep=${who#* } status=fail rc=$rc why=\"$why\"" >>"$raw"
+	echo "path=$path test=$test round=$round sender=${who% *} rep=${who#* }" \
+		"status=fail rc=$rc why=\"$why\"" >>"$raw"
 	say "$path $test: FAILED (exit $rc, sender ${who% *}): $(head -n 3 "$out/.err")" >&2
 	echo "${who% *}"
 	return 1
@@ -199,9 +205,10 @@ nic_bind() {
 nic_place() {
 	local dev=$1 ns=$2 ip=$3 nd
 
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		nd=$(pci_netdev "$dev")
-		[ -n "$nd" ] && break
+		[ -n "$nd" ] && ip link show dev "$nd" >/dev/null 2>&1 && break
+		nd=
 		sleep 0.2
 	done
 	[ -n "$nd" ] || { say "no netdev for $dev"; return 1; }
@@ -217,21 +224,36 @@ wire_up() {
 	local s=$1 sdrv=$2 r=$3
 
 	wire_down
+	# Pin both NICs first: a driver being loaded takes every free 82576.
+	echo igb >"/sys/bus/pci/devices/$r/driver_override"
+	echo "$sdrv" >"/sys/bus/pci/devices/$s/driver_override"
 	nic_bind "$r" igb || { say "cannot bind $r to igb"; return 1; }
 	nic_bind "$s" "$sdrv" || { say "cannot bind $s to $sdrv"; return 1; }
 	nic_place "$r" wr 10.0.3.2 && nic_place "$s" ws 10.0.3.1 || return 1
-	for _ in $(seq 100); do
-		ip netns exec ws ping -c 1 -W 1 10.0.3.2 >/dev/null 2>&1 && return 0
+	# first contact: the stock driver may need a moment after carrier
+	for _ in $(seq 30); do
+		ip netns exec ws busybox ping -c 1 -W 1 10.0.3.2 >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done
-	say "no ping over the wire ($sdrv on $s)"
+	say "no ping over the wire ($sdrv on $s):"
+	ip -n ws -br link; ip -n wr -br link
 	return 1
 }
 
-# The netdevs return to the initial namespace when theirs is deleted.
+# The netdevs return to the initial namespace when theirs is deleted, but
+# only once the namespace's cleanup work has run: wait for that.
 wire_down() {
+	local dev nd
+
 	ns_cleanup ws wr
-	sleep 0.5
+	for dev in ${XVM_NIC0:-} ${XVM_NIC1:-}; do
+		[ -e "/sys/bus/pci/devices/$dev/driver" ] || continue
+		for _ in $(seq 150); do
+			nd=$(pci_netdev "$dev")
+			[ -n "$nd" ] && ip link show dev "$nd" >/dev/null 2>&1 && break
+			sleep 0.2
+		done
+	done
 }
 
 have_nics() {
@@ -318,7 +340,7 @@ for p in ${paths//,/ }; do
 		[ -z "$quick" ] && pairs="$pairs $XVM_NIC1,$XVM_NIC0,nic1"
 		for pr in $pairs; do
 			IFS=, read -r snic rnic tag <<<"$pr"
-			for _ in 1 2; do
+			for round in 1 2; do
 				for d in xtcp_igb igb; do
 					if wire_up "$snic" "$d" "$rnic"; then
 						bench_path "drv_${tag}_$d" ws wr 10.0.3.2 5204 TCP
@@ -330,7 +352,7 @@ for p in ${paths//,/ }; do
 			done
 		done
 		wire_down
-		tests=$saved_tests reps=$saved_reps
+		tests=$saved_tests reps=$saved_reps round=0
 		;;
 	*)
 		echo "run.sh: unknown path $p" >&2

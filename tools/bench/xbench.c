@@ -5,8 +5,8 @@
  *
  *   xbench -l [-B ADDR] [-p PORT]
  *	the receiver: an AF_INET server that serves every mode, one thread
- *	per connection, until killed.
- *   xbench -m bulk|rr|crr -s XTCP|TCP[,...] -H HOST [-p PORT] [-x REPS] [...]
+ *	per connection, until killed (PORT, and PORT+1 for cc).
+ *   xbench -m bulk|rr|crr|cc -s XTCP|TCP[,...] -H HOST [-p PORT] [-x REPS] [...]
  *	the sender (client); prints one line of key=value results per run.
  *	With several senders and -x, one process runs every repetition of
  *	both, interleaved and alternating which goes first (repetition k of
@@ -23,9 +23,12 @@
  *	differs from what the client wrote is an error.
  *   rr: -r byte requests, -R byte responses, one in flight, per-transaction
  *	latency recorded; rate and percentiles are printed.
- *   crr: per transaction a new connection: connect, request, response, and
+ *   crr: per transaction a new connection: connect, request (the hello
+ *	itself, 16 bytes: one write each way), response, and
  *	the server closes first (so TIME_WAIT sits on the receiver, the same
  *	for both senders, and the client never runs out of ports).
+ *   cc: connection setup alone: connect to PORT+1, where the server
+ *	accepts and closes at once; the client waits for that FIN, closes.
  *
  * CPU cost: getrusage() of the client (all its threads), the software
  * counters perf stat reads (task-clock, context switches, migrations, page
@@ -72,7 +75,7 @@
 #define XB_SLACK	30		/* seconds past -t before giving up */
 #define XB_MAX_SENDERS	4
 
-enum xb_mode { XB_BULK = 1, XB_RR, XB_CRR };
+enum xb_mode { XB_BULK = 1, XB_RR, XB_CRR, XB_CC };
 
 /* The first bytes of every connection; network byte order. */
 struct xb_hello {
@@ -228,17 +231,17 @@ static void serve_bulk(int fd, char *buf, size_t bufsz)
 	write_full(fd, &be, sizeof(be));
 }
 
-static void serve_rr(int fd, char *buf, __u32 req, __u32 resp, bool once)
+static void serve_rr(int fd, char *buf, __u32 req, __u32 resp)
 {
 	ssize_t n;
 
-	do {
+	for (;;) {
 		n = read_full(fd, buf, req);
 		if (n != (ssize_t)req)
 			return;
 		if (write_full(fd, buf, resp))
 			return;
-	} while (!once);
+	}
 }
 
 static void *serve_conn(void *arg)
@@ -258,7 +261,8 @@ static void *serve_conn(void *arg)
 	if (h.req > XB_MAX_MSG || h.resp > XB_MAX_MSG)
 		goto out;
 	bufsz = h.req > h.resp ? h.req : h.resp;
-	if (bufsz < (1 << 20))
+	/* bulk reads in big gulps; a lean crr server dilutes no ratio */
+	if (h.mode == XB_BULK)
 		bufsz = 1 << 20;
 	buf = calloc(1, bufsz);
 	if (!buf)
@@ -270,16 +274,48 @@ static void *serve_conn(void *arg)
 		serve_bulk(fd, buf, bufsz);
 		break;
 	case XB_RR:
-		serve_rr(fd, buf, h.req, h.resp, false);
+		serve_rr(fd, buf, h.req, h.resp);
 		break;
 	case XB_CRR:
-		serve_rr(fd, buf, h.req, h.resp, true);
+		/* the hello was the request */
+		write_full(fd, buf, h.resp);
 		break;
 	}
 	free(buf);
 out:
 	close(fd);
 	return NULL;
+}
+
+/* PORT+1: accept and close, for the connection setup rate (cc). */
+static void *cc_acceptor(void *arg)
+{
+	int lfd = (int)(intptr_t)arg, fd;
+
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EINTR && errno != ECONNABORTED &&
+			 errno != EMFILE && errno != ENFILE)
+			die("accept (cc): %s", strerror(errno));
+	}
+	return NULL;
+}
+
+static int server_listen(const struct sockaddr_in *a)
+{
+	int one = 1, lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (const struct sockaddr *)a, sizeof(*a)))
+		die("bind port %d: %s", ntohs(a->sin_port), strerror(errno));
+	if (listen(lfd, 1024))
+		die("listen: %s", strerror(errno));
+	return lfd;
 }
 
 static void run_server(void)
@@ -291,23 +327,20 @@ static void run_server(void)
 	};
 	pthread_attr_t attr;
 	pthread_t th;
-	int one = 1, lfd, fd;
+	int lfd, cfd, fd;
 
 	if (opt.bind_addr && inet_pton(AF_INET, opt.bind_addr, &a.sin_addr) != 1)
 		die("bad address %s", opt.bind_addr);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)))
-		die("bind port %d: %s", opt.port, strerror(errno));
-	if (listen(lfd, 1024))
-		die("listen: %s", strerror(errno));
+	lfd = server_listen(&a);
+	a.sin_port = htons(opt.port + 1);
+	cfd = server_listen(&a);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 << 10);
+	if (pthread_create(&th, &attr, cc_acceptor, (void *)(intptr_t)cfd))
+		die("pthread_create failed");
 	/* Tell the script we are ready only once the port is listening. */
-	printf("listening %d\n", opt.port);
+	printf("listening %d %d\n", opt.port, opt.port + 1);
 	fflush(stdout);
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
@@ -635,11 +668,28 @@ static double pct_us(const struct samples *s, double p)
 	return s->v[k - 1] / 1e3;
 }
 
+/* One connection setup: connect, the server's FIN, close. */
+static void cc_once(char *buf)
+{
+	struct sockaddr_in a = peer;
+	int fd = client_socket();
+	ssize_t n;
+
+	a.sin_port = htons(opt.port + 1);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("connect %s:%d: %s", opt.host, opt.port + 1, strerror(errno));
+	n = read(fd, buf, 1);
+	if (n != 0)
+		die("cc: expected EOF, got %zd (%s)", n,
+		    n < 0 ? strerror(errno) : "data");
+	close(fd);
+}
+
 static void rr_once(int fd, char *buf, bool crr)
 {
 	ssize_t n;
 
-	if (write_full(fd, buf, opt.req))
+	if (!crr && write_full(fd, buf, opt.req))
 		die("write request: %s", strerror(errno));
 	n = read_full(fd, buf, opt.resp);
 	if (n != (ssize_t)opt.resp)
@@ -654,7 +704,22 @@ static void rr_once(int fd, char *buf, bool crr)
 	}
 }
 
-static int run_rr(bool crr)
+static const char *mode_name(enum xb_mode m)
+{
+	switch (m) {
+	case XB_BULK:
+		return "bulk";
+	case XB_RR:
+		return "rr";
+	case XB_CRR:
+		return "crr";
+	default:
+		return "cc";
+	}
+}
+
+/* rr, crr and cc: transactions, one at a time, each timed. */
+static int run_trans(enum xb_mode m)
 {
 	size_t bufsz = opt.req > opt.resp ? opt.req : opt.resp;
 	struct samples s = { 0 };
@@ -667,28 +732,34 @@ static int run_rr(bool crr)
 	buf = calloc(1, bufsz);
 	if (!buf)
 		die("out of memory");
-	if (!crr)
+	if (m == XB_RR)
 		fd = client_connect(XB_RR, opt.req, opt.resp);
 	sw_start();
 	cpu_snap(&c0);
 	while (!quit && now() < c0.t + opt.secs) {
 		t0 = now_ns();
-		if (crr)
+		if (m == XB_CRR) {
 			fd = client_connect(XB_CRR, opt.req, opt.resp);
-		rr_once(fd, buf, crr);
-		if (crr)
+			rr_once(fd, buf, true);
 			close(fd);
+		} else if (m == XB_RR) {
+			rr_once(fd, buf, false);
+		} else {
+			cc_once(buf);
+		}
 		sample_add(&s, now_ns() - t0);
 	}
 	cpu_snap(&c1);
-	if (!crr)
+	if (m == XB_RR)
 		close(fd);
 	if (!s.n)
 		die("no transaction completed");
 	el = c1.t - c0.t;
 	qsort(s.v, s.n, sizeof(*s.v), cmp_u64);
 	printf("mode=%s sender=%s rep=%d req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
-	       crr ? "crr" : "rr", sender_name(), cur.rep, opt.req, opt.resp,
+	       mode_name(m), sender_name(), cur.rep,
+	       m == XB_CC ? 0 : m == XB_CRR ? (__u32)sizeof(struct xb_hello) : opt.req,
+	       m == XB_CC ? 0 : opt.resp,
 	       el, s.n, s.n / el);
 	printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f",
 	       pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99),
@@ -750,15 +821,16 @@ static void help(void)
 {
 	fprintf(stderr,
 		"usage: %s -l [-B ADDR] [-p PORT]\n"
-		"       %s -m bulk|rr|crr -s XTCP|TCP[,...] [-x REPS] [-H HOST]\n"
+		"       %s -m bulk|rr|crr|cc -s XTCP|TCP[,...] [-x REPS] [-H HOST]\n"
 		"              [-p PORT] [-t SECS] [-n BYTES] [-P STREAMS]\n"
 		"              [-w WSIZE] [-r REQ] [-R RESP] [-C CONG] [-D]\n"
-		"  -l  receiver (always AF_INET), serves every mode until killed\n"
+		"  -l  receiver (always AF_INET), serves every mode until killed;\n"
+		"      PORT for bulk/rr/crr, PORT+1 for cc (accept, close)\n"
 		"  -s  the senders' socket families (AF_XTCP or AF_INET), in order\n"
 		"  -x  repetitions of every sender, interleaved (default 1)\n"
 		"  -t  duration (default 3 s); -n bulk: send exactly BYTES instead\n"
 		"  -P  bulk streams (default 1); -w bulk write size (default 64K)\n"
-		"  -r/-R  rr/crr request/response size (default 1)\n"
+		"  -r/-R  rr request/response size, crr response size (default 1)\n"
 		"  -C  TCP_CONGESTION for the sender; -D TCP_NODELAY on bulk too\n"
 		"Sizes take K, M, G suffixes (powers of 1024).\n",
 		program_invocation_short_name, program_invocation_short_name);
@@ -800,6 +872,8 @@ int main(int argc, char **argv)
 				opt.mode = XB_RR;
 			else if (!strcmp(optarg, "crr"))
 				opt.mode = XB_CRR;
+			else if (!strcmp(optarg, "cc"))
+				opt.mode = XB_CC;
 			else
 				help();
 			break;
@@ -846,7 +920,7 @@ int main(int argc, char **argv)
 			help();
 		}
 	}
-	if (optind != argc || opt.port <= 0 || opt.port > 65535)
+	if (optind != argc || opt.port <= 0 || opt.port > 65534)
 		help();
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.listen)
@@ -891,11 +965,8 @@ int main(int argc, char **argv)
 		case XB_BULK:
 			rc = run_bulk();
 			break;
-		case XB_RR:
-			rc = run_rr(false);
-			break;
 		default:
-			rc = run_rr(true);
+			rc = run_trans(opt.mode);
 			break;
 		}
 	}
