@@ -518,6 +518,7 @@ struct bulk_stream {
 	double t_done;
 	const char *err;
 	int err_no;
+	__u64 limit;		/* -n: this stream's share; 0: run for -t */
 };
 
 static pthread_barrier_t start_barrier;
@@ -526,7 +527,7 @@ static double t_start;
 static void *bulk_thread(void *arg)
 {
 	struct bulk_stream *s = arg;
-	__u64 limit = opt.nbytes / opt.streams, be;
+	__u64 limit = s->limit, be;
 	char *buf = malloc(opt.wsize);
 	size_t len;
 	ssize_t n;
@@ -577,8 +578,12 @@ static int run_bulk(void)
 	double t_end = 0, el;
 	int i, bad = 0;
 
-	for (i = 0; i < opt.streams; i++)
+	for (i = 0; i < opt.streams; i++) {
 		st[i].fd = client_connect(XB_BULK, 0, 0);
+		/* -n splits exactly: the first streams take the remainder */
+		st[i].limit = opt.nbytes / opt.streams +
+			      ((__u64)i < opt.nbytes % opt.streams);
+	}
 	pthread_barrier_init(&start_barrier, NULL, opt.streams + 1);
 	sw_start();
 	for (i = 0; i < opt.streams; i++)
