@@ -84,23 +84,23 @@ static int xtcp_listen(struct socket *sock, int backlog)
 	xp->backlog = backlog;
 
 	if (sk->sk_state != TCP_LISTEN) {
-		/* Take (or keep) the port, then become findable. */
-		if (!inet_sk(sk)->inet_num) {
-			err = sk->sk_prot->get_port(sk, 0);
-			if (err) {
-				err = -EADDRINUSE;
-				goto out;
-			}
+		/* As inet_csk_listen_start(): announce LISTEN, then have
+		 * get_port() validate the port in that state (a shared
+		 * SO_REUSEADDR port cannot have two listeners), then become
+		 * findable.
+		 */
+		smp_store_release(&sk->sk_state, TCP_LISTEN);
+		err = sk->sk_prot->get_port(sk, inet_sk(sk)->inet_num);
+		if (!err) {
 			inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
-		} else if (!inet_csk(sk)->icsk_bind_hash) {
-			err = -EADDRINUSE;
-			goto out;
+			sk_dst_reset(sk);
+			/* Now for real, with the state-change tracepoints. */
+			smp_store_release(&sk->sk_state, TCP_CLOSE);
+			xtcp_set_state(sk, TCP_LISTEN);
+			err = sk->sk_prot->hash(sk);
 		}
-		sk_dst_reset(sk);
-		xtcp_set_state(sk, TCP_LISTEN);
-		err = sk->sk_prot->hash(sk);
 		if (err) {
-			xtcp_set_state(sk, TCP_CLOSE);
+			smp_store_release(&sk->sk_state, TCP_CLOSE);
 			goto out;
 		}
 	}
