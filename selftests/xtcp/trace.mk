@@ -11,3 +11,11 @@ TEST_PROGS += trace_events.sh
 TEST_PROGS += trace_path_igb.sh
 # the same with write_xmit's verdict before transmit_skb (module change)
 XTCP_PENDING += trace_path_order.sh
+
+TEST_FILES += trace_pcapcount.py
+
+# /proc/net/xtcp lines vs /proc/net/tcp in the same situations; uid,
+# inode, Send-Q and TCP_INFO (via tools/xtcp-ss) of a stalled sender
+TEST_PROGS += trace_proc.sh
+# OutSegs and RetransSegs vs a capture on the wire, clean and lossy
+TEST_PROGS += trace_counters.sh

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Count what a capture saw a TCP sender put on the wire.
+
+  trace_pcapcount.py FILE.pcap SRC_IP
+
+Prints "segments N retrans R": every TCP segment from SRC_IP, and those
+that resend sequence space already sent (SYN and FIN count as one each).
+The capture is on the sender's own link, in transmit order. Reads
+classic pcap (tcpdump -w) with Ethernet or Linux cooked headers.
+"""
+
+import socket
+import struct
+import sys
+
+
+def packets(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        magic = struct.unpack("<I", hdr[:4])[0]
+        end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+        linktype = struct.unpack(end + "I", hdr[20:24])[0]
+        while True:
+            ph = f.read(16)
+            if len(ph) < 16:
+                return
+            incl = struct.unpack(end + "IIII", ph)[2]
+            yield linktype, f.read(incl)
+
+
+def main():
+    src = socket.inet_aton(sys.argv[2])
+    segs = retrans = 0
+    max_end = {}
+    for linktype, p in packets(sys.argv[1]):
+        off = {1: 14, 113: 16}.get(linktype)
+        if off is None:
+            sys.exit("unsupported link type %d" % linktype)
+        if struct.unpack(">H", p[off - 2:off])[0] != 0x0800:
+            continue
+        ip = p[off:]
+        if ip[9] != 6 or ip[12:16] != src:
+            continue
+        ihl = (ip[0] & 15) * 4
+        tot = struct.unpack(">H", ip[2:4])[0]
+        tcp = ip[ihl:]
+        sport, dport, seq = struct.unpack(">HHI", tcp[:8])
+        doff = (tcp[12] >> 4) * 4
+        flags = tcp[13]
+        length = tot - ihl - doff + bool(flags & 2) + bool(flags & 1)
+        segs += 1
+        key = (sport, ip[16:20], dport)
+        if length:
+            m = max_end.get(key)
+            # seq before what was already sent: a retransmission
+            if m is not None and ((m - seq) & 0xffffffff) < (1 << 31) and m != seq:
+                retrans += 1
+            e = (seq + length) & 0xffffffff
+            if m is None or ((e - m) & 0xffffffff) < (1 << 31):
+                max_end[key] = e
+    print("segments %d retrans %d" % (segs, retrans))
+
+
+if __name__ == "__main__":
+    main()
