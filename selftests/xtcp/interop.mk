@@ -28,3 +28,8 @@ LOCAL_HDRS += $(abspath interop_api_cases.h)
 # RST on close with unread data, TIME_WAIT reuse, backlog overflow.
 TEST_PROGS += interop_conn_tcp.sh
 XTCP_PENDING += interop_conn.sh
+
+# One port space with the host's TCP: bind conflicts both ways, 10 000
+# ephemeral connects vs held TCP connections, EACCES, SO_REUSEADDR.
+TEST_PROGS += interop_ports_tcp.sh
+XTCP_PENDING += interop_ports.sh

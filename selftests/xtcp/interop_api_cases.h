@@ -694,6 +694,66 @@ SCENARIO(accept_nonblocking_empty, -1, EAGAIN, 0)
 	close(fd);
 }
 
+/* SO_REUSEADDR: sockets that do not listen may share a port... */
+SCENARIO(reuseaddr_two_bound_sockets, 0, 0, 0)
+{
+	struct sockaddr_in sin = loop_addr(0);
+	int one = 1, a = stream(fam), b = stream(fam);
+
+	setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(a, (struct sockaddr *)&sin, sizeof(sin));
+	sin.sin_port = htons(sock_port(a));
+	result(o, bind(b, (struct sockaddr *)&sin, sizeof(sin)));
+	close(a);
+	close(b);
+}
+
+/* ...but not with a listener, even when both set it. */
+SCENARIO(reuseaddr_bind_to_listening_port, -1, EADDRINUSE, 0)
+{
+	struct sockaddr_in sin = loop_addr(0);
+	int one = 1, a = stream(fam), b = stream(fam);
+
+	setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(a, (struct sockaddr *)&sin, sizeof(sin));
+	listen(a, 1);
+	sin.sin_port = htons(sock_port(a));
+	result(o, bind(b, (struct sockaddr *)&sin, sizeof(sin)));
+	close(a);
+	close(b);
+}
+
+/* A second listener on the port of a bound reuseaddr socket fails. */
+SCENARIO(reuseaddr_listen_on_shared_port, -1, EADDRINUSE, 0)
+{
+	struct sockaddr_in sin = loop_addr(0);
+	int one = 1, a = stream(fam), b = stream(fam);
+
+	setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(a, (struct sockaddr *)&sin, sizeof(sin));
+	sin.sin_port = htons(sock_port(a));
+	bind(b, (struct sockaddr *)&sin, sizeof(sin));
+	listen(a, 1);
+	result(o, listen(b, 1));
+	close(a);
+	close(b);
+}
+
+SCENARIO(no_reuseaddr_two_bound_sockets, -1, EADDRINUSE, 0)
+{
+	struct sockaddr_in sin = loop_addr(0);
+	int a = stream(fam), b = stream(fam);
+
+	bind(a, (struct sockaddr *)&sin, sizeof(sin));
+	sin.sin_port = htons(sock_port(a));
+	result(o, bind(b, (struct sockaddr *)&sin, sizeof(sin)));
+	close(a);
+	close(b);
+}
+
 /* ---- shutdown ---- */
 
 SCENARIO(shutdown_unconnected, -1, ENOTCONN, 0)

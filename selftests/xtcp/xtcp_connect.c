@@ -486,6 +486,16 @@ static void close_sock(int fd)
 		sys_fail("close", errno);
 }
 
+static void print_local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		sys_fail("getsockname", errno);
+	printf("local_port %u\n", ntohs(sin.sin_port));
+}
+
 static void check_peer_family(int fd)
 {
 	struct sockaddr_in sin;
@@ -570,6 +580,7 @@ static int run_client(void)
 			sys_fail("connect", errno);
 		printf("connect_ms %llu\n", now_ms() - connect_t0);
 		connect_t0 = 0;
+		print_local_port(fd);
 		check_peer_family(fd);
 		if (opt.connect_only) {
 			printf("connected\n");
