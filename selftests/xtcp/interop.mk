@@ -33,3 +33,11 @@ XTCP_PENDING += interop_conn.sh
 # ephemeral connects vs held TCP connections, EACCES, SO_REUSEADDR.
 TEST_PROGS += interop_ports_tcp.sh
 XTCP_PENDING += interop_ports.sh
+
+# Netfilter hooks on the output path: DROP on OUTPUT/POSTROUTING, REJECT.
+TEST_PROGS += interop_netfilter_tcp.sh
+XTCP_PENDING += interop_netfilter.sh
+
+# Namespaces: separate port spaces; deleting one with sockets open.
+TEST_PROGS += interop_netns_tcp.sh
+XTCP_PENDING += interop_netns.sh
