@@ -1,9 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # xtcp_igb driver tests, included by the lead's Makefile. Every test binds
-# NIC0 of the tools/xvm guest to xtcp_igb and NIC1 to the stock igb driver.
+# NIC0 of the tools/xvm guest to xtcp_igb and NIC1 to the stock igb driver
+# (igb_lib.sh), and skips when run outside such a guest.
 
 TEST_FILES += igb_lib.sh
 
 # probe, MAC, ethtool -i, carrier, remove
 TEST_PROGS += igb_probe.sh
+# ping and TCP both ways (256 MiB, SHA-256), counters vs the peer
+TEST_PROGS += igb_traffic.sh
+# ethtool -G tx 64: bulk completes, queue stops and wakes, no TX timeout
+TEST_PROGS += igb_ring.sh
+# bad MTU/ring/coalesce -> EINVAL and no change; good ones, jumbo frames
+TEST_PROGS += igb_settings.sh
