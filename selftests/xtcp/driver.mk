@@ -17,5 +17,4 @@ TEST_PROGS += igb_settings.sh
 # TSO/checksum offload: xmit tracepoint, peer capture, tso off tx off
 TEST_PROGS += igb_tso.sh
 # AF_XTCP over xtcp_igb, both ways (pending until AF_XTCP carries data)
-XTCP_PENDING_PROGS += igb_af_xtcp.sh
-TEST_PROGS_EXTENDED += igb_af_xtcp.sh
+XTCP_PENDING += igb_af_xtcp.sh
