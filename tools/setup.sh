@@ -101,9 +101,12 @@ need_root
 backports
 qemu
 kernel
-install_pkgs busybox-static sparse iproute2 ethtool tcpdump trace-cmd \
-	iperf3 socat netcat-openbsd kmod cpio gzip xz-utils python3 perl \
-	make gcc libc6-dev linux-libc-dev bc flex bison libelf-dev
+# Build and guest plumbing.
+install_pkgs busybox-static sparse kmod cpio gzip xz-utils zstd python3 perl \
+	make gcc libc6-dev linux-libc-dev bc flex bison libelf-dev rsync file
+# What the tests and tools run in the guest (which sees this machine's root).
+install_pkgs iproute2 ethtool tcpdump trace-cmd iperf3 socat netcat-openbsd \
+	nftables iptables libcap2-bin util-linux procps coreutils librsvg2-bin
 # perf that matches the guest kernel (6.12) comes from backports.
 if ! dpkg-query -W -f='${Version}' linux-perf 2>/dev/null | grep -q '^6\.12'; then
 	apt_update
