@@ -106,7 +106,7 @@ install_pkgs busybox-static sparse kmod cpio gzip xz-utils zstd python3 perl \
 	make gcc libc6-dev linux-libc-dev bc flex bison libelf-dev rsync file
 # What the tests and tools run in the guest (which sees this machine's root).
 install_pkgs iproute2 ethtool tcpdump trace-cmd iperf3 socat netcat-openbsd \
-	nftables iptables libcap2-bin util-linux procps coreutils librsvg2-bin
+	nftables iptables libcap2-bin util-linux procps coreutils
 # perf that matches the guest kernel (6.12) comes from backports.
 if ! dpkg-query -W -f='${Version}' linux-perf 2>/dev/null | grep -q '^6\.12'; then
 	apt_update
