@@ -84,22 +84,19 @@ void xtcp_unhash(struct sock *sk)
 		__sock_put(sk);
 }
 
-/* Is a connected socket with this 4-tuple already in the table?
- * Used by connect() to refuse a duplicate of an existing connection.
+/* The connected socket on exactly this 4-tuple (local view), referenced,
+ * or NULL. Used by connect() to find a duplicate or a TIME_WAIT to reuse.
  */
-bool xtcp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
-		       __be32 faddr, __be16 fport)
+struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
+				     __be16 lport, __be32 faddr, __be16 fport)
 {
 	struct sock *sk = xtcp_lookup(net, faddr, fport, laddr, lport);
 
-	if (!sk)
-		return false;
-	if (sk->sk_state == TCP_LISTEN) {
+	if (sk && sk->sk_state == TCP_LISTEN) {
 		sock_put(sk);
-		return false;
+		sk = NULL;
 	}
-	sock_put(sk);
-	return true;
+	return sk;
 }
 
 /*

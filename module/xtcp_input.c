@@ -16,6 +16,7 @@
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/secure_seq.h>
@@ -1158,6 +1159,93 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/* ---- ICMP errors (tcp_v4_err()) ---- */
+
+/*
+ * An ICMP error about a segment one of our sockets sent: during the
+ * handshake it ends the connect (EHOSTUNREACH when ARP fails, ...), later
+ * it is a soft error reported if the connection times out. The ICMP is
+ * only observed: it continues to icmp_rcv() like any other.
+ */
+static void xtcp_icmp_error(struct net *net, struct sk_buff *skb)
+{
+	const struct icmphdr *icmph;
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	unsigned int off;
+	struct sock *sk;
+	u32 seq;
+	int err;
+
+	off = ip_hdrlen(skb);
+	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*iph) + 8))
+		return;
+	icmph = (const struct icmphdr *)(skb_network_header(skb) + off);
+	if (icmph->type != ICMP_DEST_UNREACH &&
+	    icmph->type != ICMP_TIME_EXCEEDED &&
+	    icmph->type != ICMP_PARAMETERPROB)
+		return;
+	iph = (const struct iphdr *)(icmph + 1);
+	if (iph->protocol != IPPROTO_TCP || iph->ihl < 5 ||
+	    !pskb_may_pull(skb, off + sizeof(*icmph) + iph->ihl * 4 + 8))
+		return;
+	icmph = (const struct icmphdr *)(skb_network_header(skb) + off);
+	iph = (const struct iphdr *)(icmph + 1);
+	th = (const struct tcphdr *)((const u8 *)iph + iph->ihl * 4);
+
+	switch (icmph->type) {
+	case ICMP_DEST_UNREACH:
+		/* PMTU (FRAG_NEEDED) is left to the route: our segments
+		 * follow dst_mtu() (xtcp_current_mss()).
+		 */
+		if (icmph->code > NR_ICMP_UNREACH ||
+		    icmph->code == ICMP_FRAG_NEEDED)
+			return;
+		err = icmp_err_convert[icmph->code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		err = EPROTO;
+		break;
+	}
+
+	/* The quoted segment went from us (iph->saddr) to the peer. */
+	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
+				     th->dest);
+	if (!sk)
+		return;
+	seq = ntohl(th->seq);
+	bh_lock_sock(sk);
+	if (between(seq, tcp_sk(sk)->snd_una, tcp_sk(sk)->snd_nxt)) {
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			if (!sock_owned_by_user(sk)) {
+				if (sk->sk_state == TCP_SYN_RECV &&
+				    xtcp_sk(sk)->parent) {
+					xtcp_child_abort(sk);
+				} else {
+					WRITE_ONCE(sk->sk_err, err);
+					sk_error_report(sk);
+					xtcp_free_queues(sk);
+					xtcp_done(sk);
+				}
+			} else {
+				WRITE_ONCE(sk->sk_err_soft, err);
+			}
+		} else if (sk->sk_state != TCP_CLOSE) {
+			if (!sock_owned_by_user(sk) && inet_test_bit(RECVERR, sk)) {
+				WRITE_ONCE(sk->sk_err, err);
+				sk_error_report(sk);
+			} else {
+				WRITE_ONCE(sk->sk_err_soft, err);
+			}
+		}
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 /* ---- the netfilter hook ---- */
 
 static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
@@ -1170,6 +1258,10 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct sock *sk;
 	u8 flags;
 
+	if (iph->protocol == IPPROTO_ICMP) {
+		xtcp_icmp_error(state->net, skb);
+		return NF_ACCEPT;
+	}
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
 	if (ip_is_fragment(iph))

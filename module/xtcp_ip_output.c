@@ -135,13 +135,14 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 	rcu_read_lock();
 	rt = xtcp_ip_route(sk);
 	if (IS_ERR(rt)) {
-		int err = PTR_ERR(rt);
-
+		/* As ip_queue_xmit() and inet_sk_rebuild_header(): the
+		 * error is soft, reported if the connection times out.
+		 */
 		rcu_read_unlock();
 		IP_INC_STATS(net, IPSTATS_MIB_OUTNOROUTES);
-		WRITE_ONCE(sk->sk_err_soft, -err);
+		WRITE_ONCE(sk->sk_err_soft, -PTR_ERR(rt));
 		kfree_skb(skb);
-		return err;
+		return -EHOSTUNREACH;
 	}
 	/* A reference of its own: netfilter may queue the skb. */
 	skb_dst_set(skb, dst_clone(&rt->dst));

@@ -737,6 +737,41 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 	}
 }
 
+/*
+ * connect() on a 4-tuple xtcp already has: refused (EADDRNOTAVAIL) unless
+ * it is an orphan in TIME_WAIT that recorded timestamps, which the new
+ * connection replaces (tcp_twsk_unique() for a connect from a bound
+ * port: PAWS keeps old duplicates out).
+ */
+static int xtcp_claim_tuple(struct sock *sk, u32 *seq, u32 *ts_recent,
+			    int *ts_stamp)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct sock *tw;
+	int err = -EADDRNOTAVAIL;
+
+	tw = xtcp_lookup_established(sock_net(sk), inet->inet_rcv_saddr,
+				     inet->inet_sport, inet->inet_daddr,
+				     inet->inet_dport);
+	if (!tw)
+		return 0;
+
+	local_bh_disable();
+	bh_lock_sock(tw);
+	if (tw->sk_state == TCP_TIME_WAIT && !sock_owned_by_user(tw) &&
+	    sock_flag(tw, SOCK_DEAD) && tcp_sk(tw)->rx_opt.ts_recent_stamp) {
+		*seq = tcp_sk(tw)->snd_nxt + 65535 + 2 ? : 1;
+		*ts_recent = tcp_sk(tw)->rx_opt.ts_recent;
+		*ts_stamp = tcp_sk(tw)->rx_opt.ts_recent_stamp;
+		xtcp_done(tw);
+		err = 0;
+	}
+	bh_unlock_sock(tw);
+	local_bh_enable();
+	sock_put(tw);
+	return err;
+}
+
 /* Active open: pick the route, source address and port, ISN and options,
  * then send the SYN. Called by inet_stream_connect() with the socket locked.
  */
@@ -748,7 +783,9 @@ int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct net *net = sock_net(sk);
+	u32 tw_seq = 0, tw_ts_recent = 0;
 	union tcp_seq_and_ts_off st;
+	int tw_ts_stamp = 0;
 	struct sk_buff *skb;
 	__be16 orig_sport;
 	struct flowi4 fl4;
@@ -799,11 +836,9 @@ int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		}
 		inet->inet_sport = htons(inet->inet_num);
 	}
-	if (xtcp_tuple_in_use(net, inet->inet_rcv_saddr, inet->inet_sport,
-			      inet->inet_daddr, inet->inet_dport)) {
-		err = -EADDRNOTAVAIL;
+	err = xtcp_claim_tuple(sk, &tw_seq, &tw_ts_recent, &tw_ts_stamp);
+	if (err)
 		goto failure;
-	}
 
 	rt = ip_route_newports(&fl4, rt, orig_sport, usin->sin_port,
 			       inet->inet_sport, inet->inet_dport, sk);
@@ -826,7 +861,17 @@ int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	if (err)
 		goto failure;
 
-	xtcp_init_conn(sk);
+	err = xtcp_init_conn(sk);
+	if (err)
+		goto failure_hashed;
+	if (tw_seq) {
+		/* Taking over a TIME_WAIT: start beyond its sequence space
+		 * and keep its timestamp for PAWS, as tcp_twsk_unique().
+		 */
+		WRITE_ONCE(tp->write_seq, tw_seq);
+		tp->rx_opt.ts_recent = tw_ts_recent;
+		tp->rx_opt.ts_recent_stamp = tw_ts_stamp;
+	}
 	xp->syn_ts = READ_ONCE(net->ipv4.sysctl_tcp_timestamps) ? 1 : 0;
 	xp->syn_sack = READ_ONCE(net->ipv4.sysctl_tcp_sack) ? 1 : 0;
 	xp->syn_wscale = READ_ONCE(net->ipv4.sysctl_tcp_window_scaling) ? 1 : 0;
@@ -852,11 +897,11 @@ int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
 
 	err = xtcp_transmit_skb(sk, skb, 1, sk->sk_allocation);
-	if (err == -ECONNREFUSED || err == -EHOSTUNREACH ||
-	    err == -ENETUNREACH) {
+	if (err == -ECONNREFUSED)
 		goto failure_hashed;
-	}
-	/* Other send errors (no buffer, qdisc drop): the timer retries. */
+	/* Other send errors (no buffer, a netfilter DROP, no neighbour):
+	 * the timer retries, as tcp_connect() does.
+	 */
 	xtcp_event_new_data_sent(sk, skb);
 	xtcp_reset_rto_timer(sk);
 	return 0;

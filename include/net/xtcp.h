@@ -147,8 +147,8 @@ void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
 int xtcp_get_port(struct sock *sk, unsigned short snum);
-bool xtcp_tuple_in_use(struct net *net, __be32 laddr, __be16 lport,
-		       __be32 faddr, __be16 fport);
+struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
+				     __be16 lport, __be32 faddr, __be16 fport);
 int xtcp_pernet_init(struct net *net);
 void xtcp_pernet_exit(struct net *net);
 

@@ -17,262 +17,243 @@
 #include <net/inet_sock.h>
 #include <net/xtcp.h>
 
-#define XTCP_HOLD_REASONS				\
-	EM(XTCP_HOLD_NONE,	"sent")			\
-	EM(XTCP_HOLD_CWND,	"cwnd")			\
-	EM(XTCP_HOLD_RWND,	"rwnd")			\
-	EM(XTCP_HOLD_NAGLE,	"nagle")		\
-	EM(XTCP_HOLD_CORK,	"cork")			\
-	EMe(XTCP_HOLD_ERROR,	"xmit_error")
+TRACE_DEFINE_ENUM(XTCP_HOLD_NONE);
+TRACE_DEFINE_ENUM(XTCP_HOLD_CWND);
+TRACE_DEFINE_ENUM(XTCP_HOLD_RWND);
+TRACE_DEFINE_ENUM(XTCP_HOLD_NAGLE);
+TRACE_DEFINE_ENUM(XTCP_HOLD_CORK);
+TRACE_DEFINE_ENUM(XTCP_HOLD_ERROR);
 
-#undef EM
-#undef EMe
-#define EM(a, b)	TRACE_DEFINE_ENUM(a);
-#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
-XTCP_HOLD_REASONS
-#undef EM
-#undef EMe
-#define EM(a, b)	{ a, b },
-#define EMe(a, b)	{ a, b }
+#define xtcp_hold_name(v)					\
+	__print_symbolic(v,					\
+			 { XTCP_HOLD_NONE, "sent" },		\
+			 { XTCP_HOLD_CWND, "cwnd" },		\
+			 { XTCP_HOLD_RWND, "rwnd" },		\
+			 { XTCP_HOLD_NAGLE, "nagle" },		\
+			 { XTCP_HOLD_CORK, "cork" },		\
+			 { XTCP_HOLD_ERROR, "xmit_error" })
 
 #define xtcp_state_name(v)					\
 	__print_symbolic(v,					\
-		{ TCP_ESTABLISHED, "ESTABLISHED" },		\
-		{ TCP_SYN_SENT, "SYN_SENT" },			\
-		{ TCP_SYN_RECV, "SYN_RECV" },			\
-		{ TCP_FIN_WAIT1, "FIN_WAIT1" },			\
-		{ TCP_FIN_WAIT2, "FIN_WAIT2" },			\
-		{ TCP_TIME_WAIT, "TIME_WAIT" },			\
-		{ TCP_CLOSE, "CLOSE" },				\
-		{ TCP_CLOSE_WAIT, "CLOSE_WAIT" },		\
-		{ TCP_LAST_ACK, "LAST_ACK" },			\
-		{ TCP_LISTEN, "LISTEN" },			\
-		{ TCP_CLOSING, "CLOSING" })
+			 { TCP_ESTABLISHED, "ESTABLISHED" },	\
+			 { TCP_SYN_SENT, "SYN_SENT" },		\
+			 { TCP_SYN_RECV, "SYN_RECV" },		\
+			 { TCP_FIN_WAIT1, "FIN_WAIT1" },	\
+			 { TCP_FIN_WAIT2, "FIN_WAIT2" },	\
+			 { TCP_TIME_WAIT, "TIME_WAIT" },	\
+			 { TCP_CLOSE, "CLOSE" },		\
+			 { TCP_CLOSE_WAIT, "CLOSE_WAIT" },	\
+			 { TCP_LAST_ACK, "LAST_ACK" },		\
+			 { TCP_LISTEN, "LISTEN" },		\
+			 { TCP_CLOSING, "CLOSING" })
 
+/* A segment on xtcp's queues: the fields of its XTCP_SKB_CB. */
 DECLARE_EVENT_CLASS(xtcp_segment,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(const void *, skbaddr)
-		__field(__be32, saddr)
-		__field(__be32, daddr)
-		__field(__u16, sport)
-		__field(__u16, dport)
-		__field(u32, seq)
-		__field(u32, end_seq)
-		__field(u32, len)
-		__field(u8, flags)
-		__field(u32, cwnd)
-	),
-	TP_fast_assign(
-		const struct inet_sock *inet = inet_sk(sk);
+		    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+		    TP_ARGS(sk, skb),
+		    TP_STRUCT__entry(__field(u64, cookie)
+				     __field(const void *, skbaddr)
+				     __field(__be32, saddr)
+				     __field(__be32, daddr)
+				     __field(__u16, sport)
+				     __field(__u16, dport)
+				     __field(u32, seq)
+				     __field(u32, end_seq)
+				     __field(u32, len)
+				     __field(u8, flags)
+				     __field(u32, cwnd)),
+		    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->skbaddr = skb;
-		__entry->saddr = inet->inet_saddr;
-		__entry->daddr = inet->inet_daddr;
-		__entry->sport = ntohs(inet->inet_sport);
-		__entry->dport = ntohs(inet->inet_dport);
-		__entry->seq = skb ? XTCP_SKB_CB(skb)->seq : 0;
-		__entry->end_seq = skb ? XTCP_SKB_CB(skb)->end_seq : 0;
-		__entry->len = skb ? skb->len : 0;
-		__entry->flags = skb ? XTCP_SKB_CB(skb)->tcp_flags : 0;
-		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-	),
-	TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u end_seq=%u len=%u flags=%#x cwnd=%u skb=%p",
-		  __entry->cookie, &__entry->saddr, __entry->sport,
-		  &__entry->daddr, __entry->dport, __entry->seq,
-		  __entry->end_seq, __entry->len, __entry->flags,
-		  __entry->cwnd, __entry->skbaddr)
+				   __entry->cookie = xtcp_sk(sk)->cookie;
+				   __entry->skbaddr = skb;
+				   __entry->saddr = inet->inet_saddr;
+				   __entry->daddr = inet->inet_daddr;
+				   __entry->sport = ntohs(inet->inet_sport);
+				   __entry->dport = ntohs(inet->inet_dport);
+				   __entry->seq = XTCP_SKB_CB(skb)->seq;
+				   __entry->end_seq = XTCP_SKB_CB(skb)->end_seq;
+				   __entry->len = skb->len;
+				   __entry->flags = XTCP_SKB_CB(skb)->tcp_flags;
+				   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk))),
+		    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u end_seq=%u len=%u flags=%#x cwnd=%u skb=%p",
+			      __entry->cookie, &__entry->saddr, __entry->sport,
+			      &__entry->daddr, __entry->dport, __entry->seq,
+			      __entry->end_seq, __entry->len, __entry->flags,
+			      __entry->cwnd, __entry->skbaddr)
 );
 
-/* The ip_* and neigh events see the skb after the TCP header was built
- * (clone); its cb no longer holds xtcp's fields, so they record the IP
- * view instead.
+/* The ip_* and neigh events see the packet after the TCP header was
+ * built: its cb belongs to IP by then, so they record the IP view, with
+ * the sequence number read back from the TCP header.
  */
 DECLARE_EVENT_CLASS(xtcp_packet,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(const void *, skbaddr)
-		__field(__be32, saddr)
-		__field(__be32, daddr)
-		__field(__u16, sport)
-		__field(__u16, dport)
-		__field(u32, len)
-		__field(u32, cwnd)
-		__field(int, ifindex)
-	),
-	TP_fast_assign(
-		const struct inet_sock *inet = inet_sk(sk);
+		    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+		    TP_ARGS(sk, skb),
+		    TP_STRUCT__entry(__field(u64, cookie)
+				     __field(const void *, skbaddr)
+				     __field(__be32, saddr)
+				     __field(__be32, daddr)
+				     __field(__u16, sport)
+				     __field(__u16, dport)
+				     __field(u32, seq)
+				     __field(u32, len)
+				     __field(u8, flags)
+				     __field(u32, cwnd)
+				     __field(int, ifindex)),
+		    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->skbaddr = skb;
-		__entry->saddr = inet->inet_saddr;
-		__entry->daddr = inet->inet_daddr;
-		__entry->sport = ntohs(inet->inet_sport);
-		__entry->dport = ntohs(inet->inet_dport);
-		__entry->len = skb->len;
-		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-		__entry->ifindex = skb->dev ? skb->dev->ifindex : 0;
-	),
-	TP_printk("cookie=%llu %pI4:%u->%pI4:%u len=%u cwnd=%u ifindex=%d skb=%p",
-		  __entry->cookie, &__entry->saddr, __entry->sport,
-		  &__entry->daddr, __entry->dport, __entry->len,
-		  __entry->cwnd, __entry->ifindex, __entry->skbaddr)
+				   __entry->cookie = xtcp_sk(sk)->cookie;
+				   __entry->skbaddr = skb;
+				   __entry->saddr = inet->inet_saddr;
+				   __entry->daddr = inet->inet_daddr;
+				   __entry->sport = ntohs(inet->inet_sport);
+				   __entry->dport = ntohs(inet->inet_dport);
+				   __entry->seq = ntohl(tcp_hdr(skb)->seq);
+				   __entry->len = skb->len;
+				   __entry->flags = tcp_flag_byte(tcp_hdr(skb));
+				   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+				   __entry->ifindex = skb->dev ? skb->dev->ifindex : 0),
+		    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u len=%u flags=%#x cwnd=%u ifindex=%d skb=%p",
+			      __entry->cookie, &__entry->saddr, __entry->sport,
+			      &__entry->daddr, __entry->dport, __entry->seq,
+			      __entry->len, __entry->flags, __entry->cwnd,
+			      __entry->ifindex, __entry->skbaddr)
 );
 
 DEFINE_EVENT(xtcp_segment, xtcp_sendmsg,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 DEFINE_EVENT(xtcp_segment, xtcp_transmit_skb,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 DEFINE_EVENT(xtcp_segment, xtcp_retransmit,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 DEFINE_EVENT(xtcp_packet, xtcp_ip_queue_xmit,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 DEFINE_EVENT(xtcp_packet, xtcp_ip_output,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 DEFINE_EVENT(xtcp_packet, xtcp_neigh_output,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	TP_ARGS(sk, skb));
+	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	     TP_ARGS(sk, skb));
 
 TRACE_EVENT(xtcp_push,
-	TP_PROTO(const struct sock *sk, int flags, int mss, int nonagle),
-	TP_ARGS(sk, flags, mss, nonagle),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(u32, write_seq)
-		__field(u32, snd_nxt)
-		__field(int, flags)
-		__field(int, mss)
-		__field(int, nonagle)
-	),
-	TP_fast_assign(
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->write_seq = tcp_sk(sk)->write_seq;
-		__entry->snd_nxt = tcp_sk(sk)->snd_nxt;
-		__entry->flags = flags;
-		__entry->mss = mss;
-		__entry->nonagle = nonagle;
-	),
-	TP_printk("cookie=%llu write_seq=%u snd_nxt=%u msg_flags=%#x mss=%d nonagle=%#x",
-		  __entry->cookie, __entry->write_seq, __entry->snd_nxt,
-		  __entry->flags, __entry->mss, __entry->nonagle)
+	    TP_PROTO(const struct sock *sk, int flags, int mss, int nonagle),
+	    TP_ARGS(sk, flags, mss, nonagle),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(u32, write_seq)
+			     __field(u32, snd_nxt)
+			     __field(int, flags)
+			     __field(int, mss)
+			     __field(int, nonagle)),
+	    TP_fast_assign(__entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->write_seq = tcp_sk(sk)->write_seq;
+			   __entry->snd_nxt = tcp_sk(sk)->snd_nxt;
+			   __entry->flags = flags;
+			   __entry->mss = mss;
+			   __entry->nonagle = nonagle),
+	    TP_printk("cookie=%llu write_seq=%u snd_nxt=%u msg_flags=%#x mss=%d nonagle=%#x",
+		      __entry->cookie, __entry->write_seq, __entry->snd_nxt,
+		      __entry->flags, __entry->mss, __entry->nonagle)
 );
 
 TRACE_EVENT(xtcp_write_xmit,
-	TP_PROTO(const struct sock *sk, const struct sk_buff *skb, int reason),
-	TP_ARGS(sk, skb, reason),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(const void *, skbaddr)
-		__field(u32, seq)
-		__field(u32, end_seq)
-		__field(u32, cwnd)
-		__field(u32, in_flight)
-		__field(u32, snd_wnd)
-		__field(u32, snd_una)
-		__field(int, reason)
-	),
-	TP_fast_assign(
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->skbaddr = skb;
-		__entry->seq = skb ? XTCP_SKB_CB(skb)->seq : 0;
-		__entry->end_seq = skb ? XTCP_SKB_CB(skb)->end_seq : 0;
-		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-		__entry->in_flight = tcp_sk(sk)->packets_out;
-		__entry->snd_wnd = tcp_sk(sk)->snd_wnd;
-		__entry->snd_una = tcp_sk(sk)->snd_una;
-		__entry->reason = reason;
-	),
-	TP_printk("cookie=%llu seq=%u end_seq=%u cwnd=%u in_flight=%u snd_una=%u snd_wnd=%u %s skb=%p",
-		  __entry->cookie, __entry->seq, __entry->end_seq,
-		  __entry->cwnd, __entry->in_flight, __entry->snd_una,
-		  __entry->snd_wnd,
-		  __print_symbolic(__entry->reason, XTCP_HOLD_REASONS),
-		  __entry->skbaddr)
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb,
+		     int reason),
+	    TP_ARGS(sk, skb, reason),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(const void *, skbaddr)
+			     __field(u32, seq)
+			     __field(u32, end_seq)
+			     __field(u32, cwnd)
+			     __field(u32, in_flight)
+			     __field(u32, snd_wnd)
+			     __field(u32, snd_una)
+			     __field(int, reason)),
+	    TP_fast_assign(__entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->skbaddr = skb;
+			   __entry->seq = XTCP_SKB_CB(skb)->seq;
+			   __entry->end_seq = XTCP_SKB_CB(skb)->end_seq;
+			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+			   __entry->in_flight = tcp_sk(sk)->packets_out;
+			   __entry->snd_wnd = tcp_sk(sk)->snd_wnd;
+			   __entry->snd_una = tcp_sk(sk)->snd_una;
+			   __entry->reason = reason),
+	    TP_printk("cookie=%llu seq=%u end_seq=%u cwnd=%u in_flight=%u snd_una=%u snd_wnd=%u %s skb=%p",
+		      __entry->cookie, __entry->seq, __entry->end_seq,
+		      __entry->cwnd, __entry->in_flight, __entry->snd_una,
+		      __entry->snd_wnd, xtcp_hold_name(__entry->reason),
+		      __entry->skbaddr)
 );
 
 TRACE_EVENT(xtcp_ack,
-	TP_PROTO(const struct sock *sk, u32 ack, u32 acked, u32 wnd),
-	TP_ARGS(sk, ack, acked, wnd),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(u32, ack)
-		__field(u32, acked)
-		__field(u32, snd_una)
-		__field(u32, snd_nxt)
-		__field(u32, wnd)
-		__field(u32, cwnd)
-		__field(u32, ssthresh)
-		__field(u32, srtt_us)
-		__field(u32, rto_ms)
-	),
-	TP_fast_assign(
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->ack = ack;
-		__entry->acked = acked;
-		__entry->snd_una = tcp_sk(sk)->snd_una;
-		__entry->snd_nxt = tcp_sk(sk)->snd_nxt;
-		__entry->wnd = wnd;
-		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-		__entry->ssthresh = tcp_sk(sk)->snd_ssthresh;
-		__entry->srtt_us = tcp_sk(sk)->srtt_us >> 3;
-		__entry->rto_ms = jiffies_to_msecs(inet_csk(sk)->icsk_rto);
-	),
-	TP_printk("cookie=%llu ack=%u acked=%u snd_una=%u snd_nxt=%u wnd=%u cwnd=%u ssthresh=%u srtt_us=%u rto_ms=%u",
-		  __entry->cookie, __entry->ack, __entry->acked,
-		  __entry->snd_una, __entry->snd_nxt, __entry->wnd,
-		  __entry->cwnd, __entry->ssthresh, __entry->srtt_us,
-		  __entry->rto_ms)
+	    TP_PROTO(const struct sock *sk, u32 ack, u32 acked, u32 wnd),
+	    TP_ARGS(sk, ack, acked, wnd),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(u32, ack)
+			     __field(u32, acked)
+			     __field(u32, snd_una)
+			     __field(u32, snd_nxt)
+			     __field(u32, wnd)
+			     __field(u32, cwnd)
+			     __field(u32, ssthresh)
+			     __field(u32, srtt_us)
+			     __field(u32, rto_ms)),
+	    TP_fast_assign(__entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->ack = ack;
+			   __entry->acked = acked;
+			   __entry->snd_una = tcp_sk(sk)->snd_una;
+			   __entry->snd_nxt = tcp_sk(sk)->snd_nxt;
+			   __entry->wnd = wnd;
+			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+			   __entry->ssthresh = tcp_sk(sk)->snd_ssthresh;
+			   __entry->srtt_us = tcp_sk(sk)->srtt_us >> 3;
+			   __entry->rto_ms = jiffies_to_msecs(inet_csk(sk)->icsk_rto)),
+	    TP_printk("cookie=%llu ack=%u acked=%u snd_una=%u snd_nxt=%u wnd=%u cwnd=%u ssthresh=%u srtt_us=%u rto_ms=%u",
+		      __entry->cookie, __entry->ack, __entry->acked,
+		      __entry->snd_una, __entry->snd_nxt, __entry->wnd,
+		      __entry->cwnd, __entry->ssthresh, __entry->srtt_us,
+		      __entry->rto_ms)
 );
 
 TRACE_EVENT(xtcp_state,
-	TP_PROTO(const struct sock *sk, int oldstate, int newstate),
-	TP_ARGS(sk, oldstate, newstate),
-	TP_STRUCT__entry(
-		__field(u64, cookie)
-		__field(__be32, saddr)
-		__field(__be32, daddr)
-		__field(__u16, sport)
-		__field(__u16, dport)
-		__field(int, oldstate)
-		__field(int, newstate)
-	),
-	TP_fast_assign(
-		const struct inet_sock *inet = inet_sk(sk);
+	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	    TP_ARGS(sk, oldstate, newstate),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(__be32, saddr)
+			     __field(__be32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(int, oldstate)
+			     __field(int, newstate)),
+	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 
-		__entry->cookie = xtcp_sk(sk)->cookie;
-		__entry->saddr = inet->inet_saddr;
-		__entry->daddr = inet->inet_daddr;
-		__entry->sport = ntohs(inet->inet_sport);
-		__entry->dport = ntohs(inet->inet_dport);
-		__entry->oldstate = oldstate;
-		__entry->newstate = newstate;
-	),
-	TP_printk("cookie=%llu %pI4:%u->%pI4:%u %s -> %s",
-		  __entry->cookie, &__entry->saddr, __entry->sport,
-		  &__entry->daddr, __entry->dport,
-		  xtcp_state_name(__entry->oldstate),
-		  xtcp_state_name(__entry->newstate))
+			   __entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->saddr = inet->inet_saddr;
+			   __entry->daddr = inet->inet_daddr;
+			   __entry->sport = ntohs(inet->inet_sport);
+			   __entry->dport = ntohs(inet->inet_dport);
+			   __entry->oldstate = oldstate;
+			   __entry->newstate = newstate),
+	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u %s -> %s",
+		      __entry->cookie, &__entry->saddr, __entry->sport,
+		      &__entry->daddr, __entry->dport,
+		      xtcp_state_name(__entry->oldstate),
+		      xtcp_state_name(__entry->newstate))
 );
 
 #endif /* _TRACE_XTCP_H */
 
+/* Out of tree: found through -I for xtcp_trace.o (module/Kbuild). */
 #undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH trace/events
+#define TRACE_INCLUDE_PATH .
 #undef TRACE_INCLUDE_FILE
 #define TRACE_INCLUDE_FILE xtcp
 #include <trace/define_trace.h>
