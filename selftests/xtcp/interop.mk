@@ -19,7 +19,7 @@ XTCP_PENDING += interop_transfer.sh
 
 # Socket API table: return value, errno and details vs AF_INET.
 TEST_GEN_PROGS += interop_api_tcp
-XTCP_PENDING += interop_api
+TEST_GEN_PROGS += interop_api
 LOCAL_HDRS += $(abspath interop_api_cases.h)
 # With -Wextra -O2, gcc 12 flags the harness's own setjmp in every TEST_F.
 %/interop_api %/interop_api_tcp: CFLAGS += -Wno-clobbered
@@ -27,7 +27,7 @@ LOCAL_HDRS += $(abspath interop_api_cases.h)
 # Connection lifecycle: refused, blackhole timing, resets, half-close,
 # RST on close with unread data, TIME_WAIT reuse, backlog overflow.
 TEST_PROGS += interop_conn_tcp.sh
-XTCP_PENDING += interop_conn.sh
+TEST_PROGS += interop_conn.sh
 
 # One port space with the host's TCP: bind conflicts both ways, 10 000
 # ephemeral connects vs held TCP connections, EACCES, SO_REUSEADDR.
