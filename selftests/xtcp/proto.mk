@@ -6,3 +6,7 @@
 TEST_GEN_PROGS += proto_socket
 # Load/unload, family parameter and a taken number, module refcount.
 TEST_PROGS += proto_module.sh
+# The wire, captured at the peer: checksums, DF/TTL, SYN options and what
+# is used after negotiation, segment sizes, MSS from the route MTU.
+TEST_PROGS += proto_wire.sh
+TEST_FILES += proto_wire.py
