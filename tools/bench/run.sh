@@ -24,7 +24,7 @@
 #   cc                   connection setup alone (connect/accept/close)
 #
 # Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
-#                           [--paths lo,veth,igb,drv] [--tests LIST]
+#                           [--paths lo,veth,drv,igb] [--tests LIST]
 #                           [--no-profile]
 #   --quick   3 repetitions of 1 s, no profile, no swapped driver run
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
@@ -42,7 +42,7 @@ export XTCP_TOP=${XTCP_TOP:-$top}
 XBENCH=${XBENCH:-$here/xbench}
 out=${XVM_OUT:-/tmp/xbench}
 reps=5 secs=2 quick='' profile=1
-paths=lo,veth,igb,drv
+paths=lo,veth,drv,igb
 all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr cc"
 tests=$all_tests
 
@@ -241,19 +241,24 @@ wire_up() {
 }
 
 # The netdevs return to the initial namespace when theirs is deleted, but
-# only once the namespace's cleanup work has run: wait for that.
+# only once the namespace is torn down, which waits for every reference to
+# it (sockets, TIME_WAIT included): wait for that, and say when it is slow.
 wire_down() {
-	local dev nd
+	local dev nd t=$SECONDS
 
 	ns_cleanup ws wr
 	for dev in ${XVM_NIC0:-} ${XVM_NIC1:-}; do
 		[ -e "/sys/bus/pci/devices/$dev/driver" ] || continue
-		for _ in $(seq 150); do
+		for _ in $(seq 600); do
 			nd=$(pci_netdev "$dev")
 			[ -n "$nd" ] && ip link show dev "$nd" >/dev/null 2>&1 && break
+			nd=
 			sleep 0.2
 		done
+		[ -n "$nd" ] || say "$dev: no netdev back in the initial namespace after $((SECONDS - t)) s"
 	done
+	[ $((SECONDS - t)) -le 5 ] ||
+		say "wire namespaces took $((SECONDS - t)) s to go (and give the NICs back)"
 }
 
 have_nics() {
@@ -282,6 +287,8 @@ trap cleanup EXIT
 profile_veth() {
 	local fam=$1 port=5290 spid data=$out/.perf-$1.data f=$out/profile-$1-veth.txt
 
+	# kernel and module symbols need the real addresses in kallsyms
+	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
 	ip netns exec br "$XBENCH" -l -p $port >/dev/null 2>&1 &
 	spid=$!
 	wait_listen br $port 10 || { kill $spid; return 1; }
@@ -296,9 +303,12 @@ profile_veth() {
 		echo "# by module/dso:"
 		perf report -i "$data" --stdio --no-children --sort dso 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 8
-		echo "# top symbols (self time, all CPUs):"
-		perf report -i "$data" --stdio --no-children --sort dso,sym \
+		echo "# top symbols (self time, all CPUs; swapper is the idle task):"
+		perf report -i "$data" --stdio --no-children --sort comm,dso,sym \
 			--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
+		echo "# xtcp module symbols:"
+		perf report -i "$data" --stdio --no-children --dsos xtcp --sort sym \
+			2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25
 	} >"$f"
 	rm -f "$data"
 	say "profile written: $(basename "$f")"
