@@ -82,3 +82,20 @@ tl_sink_wait() {
 tl_json() {
 	python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# tl_until_closed NS PORT: wait (up to 60 s) until no socket of NS's
+# /proc/net/xtcp talks to remote PORT in a state that may still send
+# (anything but TIME_WAIT), so a recording includes the connection's last
+# retransmissions and its FIN exchange.
+tl_until_closed() {
+	local i hex
+
+	hex=$(printf '%04X' "$2")
+	for i in $(seq 600); do
+		ip netns exec "$1" cat /proc/net/xtcp | awk -v r=":$hex" \
+			'NR > 1 && substr($3, 9) == r && $4 != "06" { f = 1 } END { exit !f }' ||
+			return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -46,16 +46,20 @@ nothing_lost() {
 }
 
 every_event() {
-	local e n rc=0
-
-	for e in xtcp_sendmsg xtcp_push xtcp_write_xmit xtcp_transmit_skb \
-		 xtcp_ip_queue_xmit xtcp_ip_output xtcp_neigh_output \
-		 net_dev_queue xmit tx_clean xtcp_ack xtcp_state; do
-		n=$(tl_json "$SUM" "s['counts'].get('$e', 0)")
-		echo "$e $n"
-		[ "$n" -gt 0 ] || { echo "no $e event"; rc=1; }
-	done
-	return $rc
+	python3 - "$SUM" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+rc = 0
+for e in ("xtcp_sendmsg", "xtcp_push", "xtcp_write_xmit", "xtcp_transmit_skb",
+          "xtcp_ip_queue_xmit", "xtcp_ip_output", "xtcp_neigh_output",
+          "net_dev_queue", "xmit", "tx_clean", "xtcp_ack", "xtcp_state"):
+    n = s["counts"].get(e, 0)
+    print(e, n)
+    if not n:
+        print("no", e, "event")
+        rc = 1
+sys.exit(rc)
+PY
 }
 
 followed() {

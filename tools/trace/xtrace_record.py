@@ -85,6 +85,13 @@ class Recorder:
         opt = os.path.join(self.inst, "options", "hash-ptr")
         if os.path.exists(opt):
             _write(opt, 0)
+        # Recording task names hooks sched_switch, which patches the jump
+        # label in __schedule() on every start and stop; under QEMU TCG
+        # that patching once ended in "Oops: int3" in __schedule. Task
+        # names are not needed: pids are in every event.
+        opt = os.path.join(self.inst, "options", "record-cmd")
+        if os.path.exists(opt):
+            _write(opt, 0)
         if not os.path.isdir(os.path.join(self.root, "events", "xtcp")):
             raise SystemExit("xtcp-trace: no xtcp events; is xtcp.ko loaded?")
         events = [(s, e, r) for s, e, r in EVENTS]

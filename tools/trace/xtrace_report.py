@@ -139,6 +139,7 @@ def summary(tr, meta):
          "segments": len(txs), "originals": len(orig),
          "retransmissions": len(txs) - len(orig),
          "payload_bytes": sum(t.payload for t in orig),
+         "retransmitted_all": sum(1 for t in tr.txs if t.retrans),
          "control_segments": len(tr.txs) - len(txs),
          "unlinked": tr.unlinked}
     s["stage_counts"] = {st: sum(1 for t in orig if st in t.stages)
