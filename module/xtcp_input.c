@@ -293,7 +293,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	if (ack == prior_una) {
 		/* A duplicate ACK: no data, no window change, data out. */
-		if (tp->packets_out && skb->len == 0 &&
+		if (tp->packets_out && cb->end_seq == cb->seq &&
 		    !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
 		    tp->snd_wnd == prior_wnd) {
 			xp->dupacks++;
@@ -544,6 +544,16 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (skb->len > icsk->icsk_ack.rcv_mss)
 		icsk->icsk_ack.rcv_mss = min_t(unsigned int, skb->len,
 					       tp->advmss);
+	/* How much window a byte of buffer buys, from what full segments
+	 * really cost (tcp_measure_rcv_mss()).
+	 */
+	if (skb->len >= icsk->icsk_ack.rcv_mss && skb->truesize) {
+		u32 ratio = ((u64)skb->len << TCP_RMEM_TO_WIN_SCALE) /
+			    skb->truesize;
+
+		if (ratio > 0 && ratio < U8_MAX)
+			tp->scaling_ratio = ratio;
+	}
 	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
 	inet_csk_schedule_ack(sk);
 

@@ -122,6 +122,7 @@ void xtcp_reset_conn_vars(struct sock *sk)
 	tp->rx_opt.user_mss = user_mss;
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tcp_scaling_ratio_init(sk);
+	memset(&tp->rcvq_space, 0, sizeof(tp->rcvq_space));
 
 	xp->cookie = atomic64_inc_return(&xtcp_cookie_gen);
 	xp->dupacks = 0;
@@ -417,6 +418,8 @@ adjudge_to_death:
 			xtcp_reset_keepalive(sk);
 		}
 	}
+	if (sk->sk_state == TCP_TIME_WAIT)
+		xtcp_tw_release_net(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		inet_csk_destroy_sock(sk);
 out:

@@ -48,6 +48,42 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 		xtcp_send_ack(sk);
 }
 
+/*
+ * Receive buffer autotuning (after tcp_rcv_space_adjust()): once per RTT,
+ * if the reader drained more than last time, size the buffer for twice
+ * that (plus slack), up to net.ipv4.tcp_rmem[2], unless SO_RCVBUF fixed it.
+ */
+static void xtcp_rcv_space_adjust(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u64 now = tcp_clock_us();
+	u32 rtt_us = max_t(u32, tp->srtt_us >> 3, 1000);
+	int copied, rcvbuf;
+
+	if (!tp->rcvq_space.time) {
+		tp->rcvq_space.time = now;
+		tp->rcvq_space.seq = tp->copied_seq;
+		return;
+	}
+	if (now - tp->rcvq_space.time < rtt_us)
+		return;
+
+	copied = tp->copied_seq - tp->rcvq_space.seq;
+	if (copied > tp->rcvq_space.space) {
+		u64 rcvwin = ((u64)copied << 1) + 16 * tp->advmss;
+
+		tp->rcvq_space.space = copied;
+		if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+			rcvbuf = min_t(u64, tcp_space_from_win(sk, rcvwin),
+				       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+			if (rcvbuf > sk->sk_rcvbuf)
+				WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+		}
+	}
+	tp->rcvq_space.seq = tp->copied_seq;
+	tp->rcvq_space.time = now;
+}
+
 static int xtcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 			       int flags)
 {
@@ -167,6 +203,8 @@ found_fin_ok:
 		break;
 	} while (len > 0);
 
+	if (copied > 0 && !(flags & MSG_PEEK))
+		xtcp_rcv_space_adjust(sk);
 	xtcp_cleanup_rbuf(sk, copied);
 	sk_mem_reclaim(sk);
 	return copied;
