@@ -52,13 +52,18 @@ case_blackhole()
 	local ms err
 
 	next_port
-	il_drop_port "$PEER" $port || { echo "no nft/iptables"; return; }
+	il_drop_port "$PEER" $port || { echo "cannot blackhole"; return; }
 	il_client "$SUT" "$1" 60 -Y 2 -p $port -n 1K -t 30 $PEER_IP
 	il_drop_clear "$PEER"
 	err=$(il_errno_of "$IL_TMP/cli.out")
 	ms=$(il_field "$IL_TMP/cli.out" connect_ms 2)
 	dbg "$1 blackholed connect: $err after $ms ms"
-	echo "connect $err after ~$(((ms + 500) / 1000))s"
+	# Timers may run late in a TCG guest, never early.
+	if [ -n "$ms" ] && [ "$ms" -ge 6900 ] && [ "$ms" -le 8000 ]; then
+		echo "connect $err in 6.9-8.0 s"
+	else
+		echo "connect $err after $ms ms"
+	fi
 }
 
 # The TCP peer aborts (linger 0) after 1 MiB of a 64 MiB upload.
@@ -112,7 +117,12 @@ case_half_close()
 	il_cap_stop
 	[ $rc -eq 0 ] && il_check_transfer 3145728 1048576 >&2 || { rc=1; dump_run; }
 	# Exactly one FIN each way, and no RST: an orderly close.
-	fins=$(il_cap_count "tcp[tcpflags] & tcp-fin != 0")
+	il_cap_show
+	# One FIN each way, counted by sequence number: a tail loss probe may
+	# send the same FIN twice, which is fine.
+	fins=$(tcpdump -r "$IL_TMP/cap.pcap" -n 'tcp[tcpflags] & tcp-fin != 0' 2>/dev/null |
+		awk '{ for (i = 1; i <= NF; i++) if ($i == "seq") print $3, $(i + 1) }' |
+		sort -u | wc -l)
 	echo "transfer=$rc fins=$fins rsts=$(il_cap_count "tcp[tcpflags] & tcp-rst != 0")"
 }
 
@@ -192,7 +202,7 @@ case_backlog()
 # name|function args|outcome stock TCP gives
 cases=(
 	"refused|case_refused|connect ECONNREFUSED"
-	"blackhole_syncnt2_etimedout|case_blackhole|connect ETIMEDOUT after ~7s"
+	"blackhole_syncnt2_etimedout|case_blackhole|connect ETIMEDOUT in 6.9-8.0 s"
 	"peer_reset_mid_transfer|case_peer_reset|client reset peer_rst=1"
 	"sut_reset_mid_transfer|case_sut_reset|client reset sut_rst=1"
 	"half_close_sut_first|case_half_close sut_first|transfer=0 fins=2 rsts=0"
@@ -206,11 +216,15 @@ il_plan ${#cases[@]}
 base=30000
 for c in "${cases[@]}"; do
 	IFS='|' read -r name fn want <<<"$c"
+	# The family goes first, before the case's own arguments.
+	read -r fn args <<<"$fn"
 	port=$base
-	tcp_out=$($fn tcp)
+	# shellcheck disable=SC2086
+	tcp_out=$($fn tcp $args)
 	x_out=
 	port=$((base + 20))
-	[ "$IL_MODE" = xtcp ] && x_out=$($fn xtcp)
+	# shellcheck disable=SC2086
+	[ "$IL_MODE" = xtcp ] && x_out=$($fn xtcp $args)
 	base=$((base + 40))
 	il_compare "$name" "$want" "$tcp_out" "$x_out"
 done

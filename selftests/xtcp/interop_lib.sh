@@ -293,6 +293,12 @@ il_cap_stop()
 	return 0
 }
 
+# The captured control segments, as "# cap: ..." lines on stderr.
+il_cap_show()
+{
+	tcpdump -r "$IL_TMP/cap.pcap" -n -tt 2>/dev/null | sed 's/^/# cap: /' >&2
+}
+
 # Number of captured segments matching a pcap filter expression.
 il_cap_count()
 {
@@ -300,7 +306,8 @@ il_cap_count()
 }
 
 # Drop TCP to port $2 arriving in namespace $1 (a blackholed peer).
-# Prefers nftables, then iptables; fails if neither exists.
+# Prefers nftables, then iptables; without either, netem drops everything
+# the peer sends on veth-peer (its SYN-ACKs), which blackholes it too.
 il_drop_port()
 {
 	if command -v nft >/dev/null; then
@@ -315,7 +322,8 @@ il_drop_port()
 	elif command -v iptables >/dev/null; then
 		ip netns exec "$1" iptables -A INPUT -p tcp --dport "$2" -j DROP
 	else
-		return 1
+		modprobe sch_netem 2>/dev/null
+		ip netns exec "$1" tc qdisc replace dev veth-peer root netem loss 100%
 	fi
 }
 
@@ -323,6 +331,7 @@ il_drop_clear()
 {
 	ip netns exec "$1" nft delete table inet interop 2>/dev/null
 	ip netns exec "$1" iptables -F INPUT 2>/dev/null
+	ip netns exec "$1" tc qdisc del dev veth-peer root 2>/dev/null
 	return 0
 }
 

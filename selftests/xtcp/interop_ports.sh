@@ -5,7 +5,7 @@
 # makes a bind of the other fail with EADDRINUSE; thousands of sequential
 # AF_XTCP connects take ephemeral ports that never collide with host TCP
 # connections held open meanwhile; ports below 1024 need
-# CAP_NET_BIND_SERVICE (EACCES); SO_REUSEADDR lets a listener restart
+# CAP_NET_BIND_SERVICE (EACCES, dropped with setpriv); SO_REUSEADDR lets a listener restart
 # over its own TIME_WAIT connections, as TCP allows.
 #
 # INTEROP_FAMILIES=tcp (interop_ports_tcp.sh) runs every case with stock
@@ -14,7 +14,7 @@
 
 . "$(dirname "$0")/interop_lib.sh"
 
-il_require ip timeout python3 capsh comm
+il_require ip timeout python3 setpriv comm
 
 SUT=$IL_NS_SUT
 PEER=$IL_NS_PEER
@@ -124,8 +124,10 @@ case_privileged()
 {
 	local without with
 
-	ip netns exec "$SUT" capsh --drop=cap_net_bind_service -- -c \
-		"timeout 10 $IL_XC -l -s $(il_fam "$1") -p 1000 -t 1 $SUT_IP" \
+	# Dropped from the bounding set, the capability is gone from what a
+	# root exec gets as permitted, and so from the effective set.
+	ip netns exec "$SUT" setpriv --bounding-set=-net_bind_service \
+		timeout 10 "$IL_XC" -l -s "$(il_fam "$1")" -p 1000 -t 1 $SUT_IP \
 		>"$IL_TMP/priv.out" 2>&1
 	without=$(il_errno_of "$IL_TMP/priv.out")
 	ip netns exec "$SUT" timeout 10 "$IL_XC" -l -s "$(il_fam "$1")" \
