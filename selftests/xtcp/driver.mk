@@ -18,3 +18,7 @@ TEST_PROGS += igb_settings.sh
 TEST_PROGS += igb_tso.sh
 # AF_XTCP over xtcp_igb, both ways (pending until AF_XTCP carries data)
 XTCP_PENDING += igb_af_xtcp.sh
+# QEMU monitor link down/up: carrier follows, transfer spans the outage
+TEST_PROGS += igb_link.sh
+# rmmod during a transfer; 50 load/traffic/unload cycles leave nothing
+TEST_PROGS += igb_unload.sh
