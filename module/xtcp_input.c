@@ -168,6 +168,117 @@ static void xtcp_ack_update_window(struct sock *sk, const struct sk_buff *skb,
 	}
 }
 
+/* The SACK blocks of an incoming ACK (header still on the skb). */
+static int xtcp_parse_sack(const struct sk_buff *skb,
+			   struct tcp_sack_block *blk, int max)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	const unsigned char *ptr = (const unsigned char *)(th + 1);
+	int length = th->doff * 4 - sizeof(*th), n = 0;
+
+	while (length > 0) {
+		int opcode = *ptr++, opsize, i;
+
+		if (opcode == TCPOPT_EOL)
+			break;
+		if (opcode == TCPOPT_NOP) {
+			length--;
+			continue;
+		}
+		if (length < 2)
+			break;
+		opsize = *ptr++;
+		if (opsize < 2 || opsize > length)
+			break;
+		if (opcode == TCPOPT_SACK &&
+		    opsize >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
+		    !((opsize - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK)) {
+			for (i = 0; i < (opsize - TCPOLEN_SACK_BASE) /
+					TCPOLEN_SACK_PERBLOCK && n < max; i++) {
+				blk[n].start_seq = get_unaligned_be32(ptr + i * 8);
+				blk[n].end_seq = get_unaligned_be32(ptr + i * 8 + 4);
+				n++;
+			}
+		}
+		ptr += opsize - 2;
+		length -= opsize;
+	}
+	return n;
+}
+
+/* Mark the segments the peer SACKed; true if any newly. D-SACKs and
+ * blocks outside (snd_una, snd_nxt] are ignored.
+ */
+static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sack_block blk[4];
+	bool newly = false;
+	struct sk_buff *skb;
+	int n, i;
+
+	if (!tp->rx_opt.sack_ok || !tp->packets_out)
+		return false;
+	n = xtcp_parse_sack(ack_skb, blk, ARRAY_SIZE(blk));
+	for (i = 0; i < n; i++) {
+		u32 start = blk[i].start_seq, end = blk[i].end_seq;
+
+		if (!before(start, end) || !after(start, tp->snd_una) ||
+		    after(end, tp->snd_nxt))
+			continue;
+		skb_queue_walk(&xp->rtx_queue, skb) {
+			struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+			if (!before(cb->seq, end))
+				break;
+			if (cb->sacked || before(cb->seq, start) ||
+			    after(cb->end_seq, end))
+				continue;
+			cb->sacked = 1;
+			tp->sacked_out++;
+			if (cb->lost) {
+				cb->lost = 0;
+				tp->lost_out--;
+			}
+			if (cb->retrans_out) {
+				cb->retrans_out = 0;
+				tp->retrans_out--;
+			}
+			newly = true;
+		}
+	}
+	return newly;
+}
+
+/* RFC 6675 IsLost(), by segments: a hole with at least DupThresh
+ * (tp->reordering) SACKed segments above it is lost. Returns true if a
+ * segment was newly marked.
+ */
+static bool xtcp_sack_mark_lost(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 sacked_above = 0;
+	bool marked = false;
+	struct sk_buff *skb;
+
+	skb_queue_reverse_walk(&xp->rtx_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+		if (cb->sacked) {
+			sacked_above++;
+			continue;
+		}
+		if (sacked_above >= tp->reordering && !cb->lost) {
+			cb->lost = 1;
+			tp->lost_out++;
+			marked = true;
+		}
+	}
+	return marked;
+}
+
 /* Free what the ACK covers; return the number of segments acked. */
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 {
@@ -203,6 +314,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 			tp->lost_out--;
 		if (cb->retrans_out)
 			tp->retrans_out--;
+		if (cb->sacked)
+			tp->sacked_out--;
 		tp->packets_out--;
 		acked++;
 		__skb_unlink(skb, &xp->rtx_queue);
@@ -251,11 +364,28 @@ static void xtcp_fast_retransmit(struct sock *sk)
 	xtcp_cong_on_loss(sk);
 	inet_csk(sk)->icsk_ca_state = TCP_CA_Recovery;
 	tp->high_seq = tp->snd_nxt;
-	if (!XTCP_SKB_CB(skb)->lost) {
+	if (!XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->sacked) {
 		XTCP_SKB_CB(skb)->lost = 1;
 		tp->lost_out++;
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
+	xtcp_xmit_retransmit_queue(sk);
+}
+
+/* With SACK: newly SACKed data may reveal losses; the first loss starts
+ * recovery (RFC 6675 5), later ones are retransmitted within it.
+ */
+static void xtcp_sack_recovery(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (!xtcp_sack_mark_lost(sk))
+		return;
+	if (icsk->icsk_ca_state != TCP_CA_Recovery &&
+	    icsk->icsk_ca_state != TCP_CA_Loss) {
+		xtcp_fast_retransmit(sk);
+		return;
+	}
 	xtcp_xmit_retransmit_queue(sk);
 }
 
@@ -271,6 +401,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = tp->snd_una;
 	u32 prior_wnd = tp->snd_wnd;
+	bool sack_new;
 	u32 acked_pkts;
 	long rtt_us;
 
@@ -290,8 +421,14 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(sk->sk_err_soft, 0);
 	icsk->icsk_probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32;
+	sack_new = xtcp_sacktag(sk, skb);
 
 	if (ack == prior_una) {
+		if (tp->rx_opt.sack_ok) {
+			if (sack_new)
+				xtcp_sack_recovery(sk);
+			goto out;
+		}
 		/* A duplicate ACK: no data, no window change, data out. */
 		if (tp->packets_out && cb->end_seq == cb->seq &&
 		    !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
@@ -334,24 +471,30 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	if (icsk->icsk_ca_state == TCP_CA_Recovery ||
 	    icsk->icsk_ca_state == TCP_CA_Loss) {
-		tp->sacked_out = acked_pkts > tp->sacked_out ? 0 :
-				 tp->sacked_out - acked_pkts;
+		/* Without SACK, sacked_out counts duplicate ACKs (Reno). */
+		if (!tp->rx_opt.sack_ok)
+			tp->sacked_out = acked_pkts > tp->sacked_out ? 0 :
+					 tp->sacked_out - acked_pkts;
 		if (!before(ack, tp->high_seq)) {
 			/* Full ACK: recovery is over. */
 			if (icsk->icsk_ca_state == TCP_CA_Recovery)
 				tcp_snd_cwnd_set(tp, max(tp->snd_ssthresh, 2U));
 			icsk->icsk_ca_state = TCP_CA_Open;
-			tp->sacked_out = 0;
+			if (!tp->rx_opt.sack_ok)
+				tp->sacked_out = 0;
 		} else if (icsk->icsk_ca_state == TCP_CA_Recovery) {
-			/* Partial ACK: the next hole is lost too. */
+			/* Partial ACK: the next hole is lost too (RFC 6582). */
 			struct sk_buff *head = skb_peek(&xp->rtx_queue);
 
-			if (head && !XTCP_SKB_CB(head)->lost) {
+			if (head && !XTCP_SKB_CB(head)->lost &&
+			    !XTCP_SKB_CB(head)->sacked) {
 				XTCP_SKB_CB(head)->lost = 1;
 				tp->lost_out++;
 			}
 		}
 	}
+	if (sack_new)
+		xtcp_sack_recovery(sk);
 	if (icsk->icsk_ca_state == TCP_CA_Open)
 		xtcp_cong_on_ack(sk, acked_pkts);
 

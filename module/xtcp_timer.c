@@ -127,22 +127,31 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		xtcp_cong_on_rto(sk);
 	icsk->icsk_ca_state = TCP_CA_Loss;
 	tp->high_seq = tp->snd_nxt;
-	tp->sacked_out = 0;
+	if (!tp->rx_opt.sack_ok)
+		tp->sacked_out = 0;
 	xp->dupacks = 0;
 	xp->rtt_pending = false;
 	tp->lost_out = 0;
 	tp->retrans_out = 0;
+	/* Everything not SACKed is presumed lost (the scoreboard stays). */
 	skb_queue_walk(&xp->rtx_queue, skb) {
-		XTCP_SKB_CB(skb)->lost = 1;
 		XTCP_SKB_CB(skb)->retrans_out = 0;
-		tp->lost_out++;
+		XTCP_SKB_CB(skb)->lost = !XTCP_SKB_CB(skb)->sacked;
+		tp->lost_out += XTCP_SKB_CB(skb)->lost;
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_RTOS);
 
 	icsk->icsk_retransmits++;
 	tp->total_rto++;
-	/* The head goes now, whatever cwnd says. */
-	skb = skb_peek(&xp->rtx_queue);
+	/* The first hole goes now, whatever cwnd says (the head if the
+	 * peer SACKed everything but did not acknowledge it).
+	 */
+	skb_queue_walk(&xp->rtx_queue, skb) {
+		if (XTCP_SKB_CB(skb)->lost)
+			break;
+	}
+	if (skb == (struct sk_buff *)&xp->rtx_queue)
+		skb = skb_peek(&xp->rtx_queue);
 	xtcp_retransmit_skb(sk, skb);
 
 	if (sk->sk_state != TCP_SYN_SENT ||

@@ -67,7 +67,8 @@ struct xtcp_skb_cb {
 	u64 when_us;			/* last transmit time, tcp_clock_us() */
 	u8 tcp_flags;			/* TCPHDR_* */
 	u8 retrans;			/* times retransmitted */
-	u8 lost:1,			/* presumed lost, to retransmit */
+	u8 sacked:1,			/* the peer SACKed it (RFC 2018) */
+	   lost:1,			/* presumed lost, to retransmit */
 	   retrans_out:1;		/* lost and retransmitted, unacked */
 	u32 charge;			/* bytes counted in sk_wmem_queued */
 	u32 ack_seq;			/* input: the segment's ACK field */
