@@ -200,15 +200,27 @@ nic_bind() {
 	[ "$(basename "$(readlink "/sys/bus/pci/devices/$dev/driver")")" = "$drv" ]
 }
 
+# nic_here PCIADDR: the NIC's netdev if it is in this (the initial)
+# namespace; /sys/class/net shows this namespace's devices only.
+nic_here() {
+	local d
+
+	for d in /sys/class/net/*; do
+		if [ "$(basename "$(readlink -f "$d/device" 2>/dev/null)")" = "$1" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # nic_place PCIADDR NS IP: move the NIC's netdev into NS (created if
 # needed) with IP/24, up.
 nic_place() {
 	local dev=$1 ns=$2 ip=$3 nd
 
 	for _ in $(seq 150); do
-		nd=$(pci_netdev "$dev")
-		[ -n "$nd" ] && ip link show dev "$nd" >/dev/null 2>&1 && break
-		nd=
+		nd=$(nic_here "$dev") && break
 		sleep 0.2
 	done
 	[ -n "$nd" ] || { say "no netdev for $dev"; return 1; }
@@ -250,9 +262,7 @@ wire_down() {
 	for dev in ${XVM_NIC0:-} ${XVM_NIC1:-}; do
 		[ -e "/sys/bus/pci/devices/$dev/driver" ] || continue
 		for _ in $(seq 600); do
-			nd=$(pci_netdev "$dev")
-			[ -n "$nd" ] && ip link show dev "$nd" >/dev/null 2>&1 && break
-			nd=
+			nd=$(nic_here "$dev") && break
 			sleep 0.2
 		done
 		[ -n "$nd" ] || say "$dev: no netdev back in the initial namespace after $((SECONDS - t)) s"
@@ -285,9 +295,10 @@ trap cleanup EXIT
 # the Linux TCP sender) in bulk_1x64K over veth.
 
 profile_veth() {
-	local fam=$1 port=5290 spid data=$out/.perf-$1.data f=$out/profile-$1-veth.txt
+	local fam=$1 port=5290 spid data=/tmp/perf-$1.data f=$out/profile-$1-veth.txt
 
-	# kernel and module symbols need the real addresses in kallsyms
+	# kernel and module symbols come from kallsyms: real addresses there,
+	# and perf report told to use it (the headers' vmlinux is no match)
 	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
 	ip netns exec br "$XBENCH" -l -p $port >/dev/null 2>&1 &
 	spid=$!
@@ -301,13 +312,13 @@ profile_veth() {
 		echo "# perf record -a -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
 		echo "# $(grep '^mode=' "$out/.profile-run")"
 		echo "# by module/dso:"
-		perf report -i "$data" --stdio --no-children --sort dso 2>/dev/null |
+		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --sort dso 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 8
 		echo "# top symbols (self time, all CPUs; swapper is the idle task):"
-		perf report -i "$data" --stdio --no-children --sort comm,dso,sym \
+		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --sort comm,dso,sym \
 			--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
 		echo "# xtcp module symbols:"
-		perf report -i "$data" --stdio --no-children --dsos xtcp --sort sym \
+		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --dsos '[xtcp]' --sort sym \
 			2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25
 	} >"$f"
 	rm -f "$data"
