@@ -36,12 +36,13 @@ static int xigb_poll(struct napi_struct *napi, int budget)
 	int work_done = 0;
 
 	clean_complete = xigb_clean_tx(q_vector, budget);
-	/* budget 0 is netpoll: TX completion only */
-	if (budget) {
-		work_done = xigb_clean_rx(q_vector, budget);
-		if (work_done >= budget)
-			clean_complete = false;
-	}
+	/* budget 0 is netpoll: TX completion only, and NAPI stays ours */
+	if (unlikely(!budget))
+		return 0;
+
+	work_done = xigb_clean_rx(q_vector, budget);
+	if (work_done >= budget)
+		clean_complete = false;
 
 	u64_stats_update_begin(&q_vector->syncp);
 	q_vector->polls++;
