@@ -133,21 +133,23 @@ def draw(s, journey, title):
 
     # Right: cumulative latency bars.
     rx, ry, rw = 500, 90, 620
-    g.text(rx, ry - 10, "latency from sendmsg (last byte queued), us: "
-           "bar p50, whisker p90", 13, weight="bold")
+    g.text(rx, ry - 10, "latency per segment, us (log scale): bar p50, "
+           "whisker p90", 13, weight="bold")
     spans = [(k, v) for k, v in s["spans"].items() if v.get("n")]
-    vmax = max([v["p90"] for _, v in spans] + [1.0])
+    # Log scale: the stack takes microseconds, the wire milliseconds.
+    lmax = math.log10(1 + max([v["p90"] for _, v in spans] + [1.0]))
+    bx, bw = rx + 210, rw - 400
+
+    def sx(us):
+        return bx + math.log10(1 + us) / lmax * bw
+
     for i, (k, v) in enumerate(spans):
         y = ry + i * 30
         g.text(rx, y + 14, k, 11, family="monospace")
-        bx = rx + 210
-        scale = (rw - 290) / vmax
-        g.rect(bx, y, max(1.0, v["p50"] * scale), 18, "#8fb8de", rx=2)
-        g.line(bx + v["p50"] * scale, y + 9, bx + v["p90"] * scale, y + 9,
-               stroke="#234")
-        g.line(bx + v["p90"] * scale, y + 3, bx + v["p90"] * scale, y + 15,
-               stroke="#234")
-        g.text(bx + v["p90"] * scale + 6, y + 14, "%s / %s (n=%d)"
+        g.rect(bx, y, max(1.0, sx(v["p50"]) - bx), 18, "#8fb8de", rx=2)
+        g.line(sx(v["p50"]), y + 9, sx(v["p90"]), y + 9, stroke="#234")
+        g.line(sx(v["p90"]), y + 3, sx(v["p90"]), y + 15, stroke="#234")
+        g.text(bx + bw + 8, y + 14, "%s / %s (n=%d)"
                % (fmt_us(v["p50"]), fmt_us(v["p90"]), v["n"]), 11)
 
     # Right: hold reasons.
