@@ -22,3 +22,5 @@ XTCP_PENDING += igb_af_xtcp.sh
 TEST_PROGS += igb_link.sh
 # rmmod during a transfer; 50 load/traffic/unload cycles leave nothing
 TEST_PROGS += igb_unload.sh
+# MSI-X, and the MSI and INTx fallbacks (irq_mode=1/2), with traffic
+TEST_PROGS += igb_irq.sh
