@@ -19,3 +19,9 @@ TEST_FILES += trace_pcapcount.py
 TEST_PROGS += trace_proc.sh
 # OutSegs and RetransSegs vs a capture on the wire, clean and lossy
 TEST_PROGS += trace_counters.sh
+
+# the tracer over veth with netem loss, and attached to a running transfer
+TEST_PROGS += trace_tool.sh
+# fields and counters the issue asks for that the module lacks today:
+# neighbour state, retransmit cause, ZeroWindowProbes/drops, per-netns MIB
+XTCP_PENDING += trace_fields.sh

@@ -34,7 +34,7 @@ measure() {
 	ip netns exec $NS1 tcpdump -i veth0 -Q out -n -s 96 -B 16384 -U \
 		-w "$pcap" "tcp and src host $A" 2>"$TL_TMP/tcpdump.$port" &
 	cap=$!
-	TL_PIDS+=($cap)
+	TL_PIDS+=("$cap")
 	for _ in $(seq 50); do
 		grep -q listening "$TL_TMP/tcpdump.$port" && break
 		sleep 0.1

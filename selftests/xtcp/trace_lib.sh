@@ -6,7 +6,9 @@
 
 TL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TL_XC=$TL_DIR/xtcp_connect
+# shellcheck disable=SC2034 # used by the scripts that source this
 TL_TRACE=$XTCP_TOP/tools/trace/xtcp-trace
+# shellcheck disable=SC2034
 TL_SS=$XTCP_TOP/tools/xtcp-ss
 TL_TMP=$(mktemp -d /tmp/xtrace.XXXXXX)
 TL_PIDS=()
@@ -57,7 +59,7 @@ tl_sink() {
 	rm -f "$ready"
 	ip netns exec "$ns" timeout 120 "$TL_XC" -l -s TCP -p "$port" -t 60 \
 		-P "$ready" "$@" 0.0.0.0 >"$TL_TMP/sink.$port" 2>&1 &
-	TL_PIDS+=($!)
+	TL_PIDS+=("$!")
 	TL_SINK_PID=$!
 	for _ in $(seq 100); do
 		[ -e "$ready" ] && return 0
@@ -88,10 +90,10 @@ tl_json() {
 # (anything but TIME_WAIT), so a recording includes the connection's last
 # retransmissions and its FIN exchange.
 tl_until_closed() {
-	local i hex
+	local hex
 
 	hex=$(printf '%04X' "$2")
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		ip netns exec "$1" cat /proc/net/xtcp | awk -v r=":$hex" \
 			'NR > 1 && substr($3, 9) == r && $4 != "06" { f = 1 } END { exit !f }' ||
 			return 0

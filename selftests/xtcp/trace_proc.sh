@@ -20,7 +20,12 @@ setup() {
 }
 
 hexport() { printf '%04X' "$1"; }
-hexip() { printf '%02X%02X%02X%02X' $(echo "$1" | tr . ' ' | awk '{ print $4, $3, $2, $1 }'); }
+hexip() {	# hexip A.B.C.D: as /proc/net/tcp prints it (host order, x86)
+	local a b c d
+
+	IFS=. read -r a b c d <<<"$1"
+	printf '%02X%02X%02X%02X' "$d" "$c" "$b" "$a"
+}
 
 # sock NS FILE LOCAL_PORT [REMOTE_PORT]: the line of that socket, as
 # "st tx rx tr retr uid inode local rem" (empty if none).
@@ -58,9 +63,9 @@ fd_inodes() {
 
 # wait_sock NS FILE LPORT RPORT ST: until that socket is in state ST.
 wait_sock() {
-	local i l
+	local l
 
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		l=$(sock "$1" "$2" "$3" "$4")
 		[ "$(field "$l" 1)" = "$5" ] && { echo "$l"; return 0; }
 		sleep 0.1
@@ -79,7 +84,7 @@ listen_and_queue() {
 	ip netns exec $NS1 timeout 60 "$TL_XC" -l -s "$fam" -p "$port" -a 30 \
 		-t 60 -P "$ready" $A >/dev/null 2>&1 &
 	srv=$!
-	TL_PIDS+=($srv)
+	TL_PIDS+=("$srv")
 	for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.1; done
 	l=$(wait_sock $NS1 "$file" "$port" "" 0A) || return 1
 	echo "listen $l"
@@ -100,7 +105,7 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 s.sendall(b"x" * 20000)
 time.sleep(60)' $A "$port" &
 	cli=$!
-	TL_PIDS+=($cli)
+	TL_PIDS+=("$cli")
 	for _ in $(seq 100); do
 		cport=$(port_of $NS2 /proc/net/tcp "$port" 3 01)
 		[ -n "$cport" ] && break
@@ -153,7 +158,7 @@ syn_sent() {
 	ip netns exec $NS1 timeout 20 "$TL_XC" -s "$1" -p 5339 -t 20 10.0.1.99 \
 		>/dev/null 2>&1 &
 	c=$!
-	TL_PIDS+=($c)
+	TL_PIDS+=("$c")
 	for _ in $(seq 100); do
 		l=$(ip netns exec $NS1 cat "$2" | awk -v r=":$(hexport 5339)" \
 			'NR > 1 && substr($3, 9) == r { print $4, substr($6, 1, 2), $3; exit }')
@@ -175,7 +180,7 @@ scenario_syn_sent() {
 # the uid column, the sender's inode, Send-Q > 0, and everything the peer
 # holds is what xtcp counts as acknowledged (TCP_INFO through xtcp-ss).
 scenario_sender() {
-	local ready=$TL_TMP/ready.stall srv cli l cport pid inode rq info i
+	local ready=$TL_TMP/ready.stall srv cli l cport pid inode rq info
 
 	ip netns exec $NS2 timeout 60 python3 -c '
 import socket, sys, time
@@ -187,17 +192,17 @@ c, _ = s.accept()
 open(sys.argv[1], "w").close()
 time.sleep(60)' "$ready" &
 	srv=$!
-	TL_PIDS+=($srv)
+	TL_PIDS+=("$srv")
 	wait_listen $NS2 5333 10 || return 1
 	ip netns exec $NS1 timeout 60 setpriv --reuid=65534 --regid=65534 \
 		--clear-groups "$TL_XC" -s XTCP -p 5333 -n 4M -t 60 $B \
 		>/dev/null 2>&1 &
 	cli=$!
-	TL_PIDS+=($cli)
+	TL_PIDS+=("$cli")
 	for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.1; done
 	# settled: the peer's queue stops growing
 	rq=-1
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		sleep 0.5
 		l=$(field "$(sock $NS2 /proc/net/tcp 5333 "$(port_of $NS2 /proc/net/tcp 5333 2 01)")" 3)
 		[ "$l" = "$rq" ] && break

@@ -22,7 +22,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 reps=5 secs=2 out=/tmp/xtcp-tp-cost boots=4
-guest= build=
+guest='' build=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--reps) reps=$2; shift 2 ;;
@@ -96,7 +96,7 @@ bench_once() {	# bench_once VARIANT MODE: prints the xbench result line
 }
 
 guest_main() {
-	local r v mode line ko=$top/module/xtcp.ko variants="off on"
+	local v mode line ko=$top/module/xtcp.ko variants="off on"
 
 	if [ "$build" = notp ]; then
 		# the guest sees the host's --out directory as $XVM_OUT
@@ -108,7 +108,7 @@ guest_main() {
 	veth_pair tpc1 tpc2
 	ip netns exec tpc2 "$top/tools/bench/xbench" -l -p 5351 >/dev/null 2>&1 &
 	sleep 1
-	for r in $(seq "$reps"); do
+	for _ in $(seq "$reps"); do
 		for mode in bulk rr; do
 			for v in $variants; do
 				line=$(bench_once "$v" $mode)
