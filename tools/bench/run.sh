@@ -296,6 +296,7 @@ trap cleanup EXIT
 
 profile_veth() {
 	local fam=$1 port=5290 spid data=/tmp/perf-$1.data f=$out/profile-$1-veth.txt
+	local rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children)
 
 	# kernel and module symbols come from kallsyms: real addresses there,
 	# and perf report told to use it (the headers' vmlinux is no match)
@@ -303,23 +304,22 @@ profile_veth() {
 	ip netns exec br "$XBENCH" -l -p $port >/dev/null 2>&1 &
 	spid=$!
 	wait_listen br $port 10 || { kill $spid; return 1; }
-	perf record -a -F 499 -q -o "$data" -- \
+	perf record -a -g -F 499 -q -o "$data" -- \
 		ip netns exec bs "$XBENCH" -m bulk -s "$fam" -H 10.0.1.2 -p $port -t 4 \
 		>"$out/.profile-run" 2>&1
 	kill $spid 2>/dev/null
 	wait $spid 2>/dev/null
 	{
-		echo "# perf record -a -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
+		echo "# perf record -a -g -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
 		echo "# $(grep '^mode=' "$out/.profile-run")"
-		echo "# by module/dso:"
-		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --sort dso 2>/dev/null |
-			grep -v '^#' | grep -v '^$' | head -n 8
 		echo "# top symbols (self time, all CPUs; swapper is the idle task):"
-		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --sort comm,dso,sym \
-			--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
-		echo "# xtcp module symbols:"
-		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children --dsos '[xtcp]' --sort sym \
-			2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25
+		"${rep[@]}" -g none --sort comm,sym --percent-limit 0.5 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 40
+		echo "# xtcp's own functions (self time):"
+		"${rep[@]}" -g none --sort sym 2>/dev/null | grep -E '\] xtcp_' | head -n 25
+		echo "# where the sender (xbench) spends it: callers of its top symbols:"
+		"${rep[@]}" --comms xbench --sort sym -g caller,0.5,callee,function,percent \
+			--percent-limit 4 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 150
 	} >"$f"
 	rm -f "$data"
 	say "profile written: $(basename "$f")"
