@@ -28,9 +28,9 @@ static void xtcp_proc_sock(struct seq_file *f, struct sock *sk, int i)
 	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
 		timer_active = 4;
 		timer_expires = icsk->icsk_timeout;
-	} else if (timer_pending(&sk->sk_timer)) {
+	} else if (timer_pending(&inet_csk(sk)->icsk_keepalive_timer)) {
 		timer_active = state == TCP_TIME_WAIT ? 3 : 2;
-		timer_expires = sk->sk_timer.expires;
+		timer_expires = inet_csk(sk)->icsk_keepalive_timer.expires;
 	} else {
 		timer_active = 0;
 		timer_expires = jiffies;

@@ -216,7 +216,7 @@ static int xtcp_init_sock(struct sock *sk)
 static void xtcp_destroy(struct sock *sk)
 {
 	inet_csk_clear_xmit_timers(sk);
-	sk_stop_timer(sk, &sk->sk_timer);
+	sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 	xtcp_free_queues(sk);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
@@ -244,7 +244,7 @@ void xtcp_done(struct sock *sk)
 {
 	xtcp_set_state(sk, TCP_CLOSE);
 	inet_csk_clear_xmit_timers(sk);
-	sk_stop_timer(sk, &sk->sk_timer);
+	sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 
 	if (!sock_flag(sk, SOCK_DEAD))
@@ -289,7 +289,7 @@ static void xtcp_listen_stop(struct sock *sk)
 			xtcp_set_state(child, TCP_CLOSE);
 			xtcp_free_queues(child);
 			inet_csk_clear_xmit_timers(child);
-			sk_stop_timer(child, &child->sk_timer);
+			sk_stop_timer(child, &inet_csk(child)->icsk_keepalive_timer);
 		}
 		inet_csk_destroy_sock(child);	/* the queue's reference */
 		bh_unlock_sock(child);
@@ -451,7 +451,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	}
 
 	inet_csk_clear_xmit_timers(sk);
-	sk_stop_timer(sk, &sk->sk_timer);
+	sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	xtcp_free_queues(sk);
 	WRITE_ONCE(tp->copied_seq, tp->rcv_nxt);

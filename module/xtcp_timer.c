@@ -3,8 +3,8 @@
  * xtcp: timers. The retransmission timer (RFC 6298, with the give-up
  * rules of tcp_write_timeout(): SYN retries, tcp_retries2 as a time
  * budget, TCP_USER_TIMEOUT), the zero-window probe, the delayed ACK,
- * and sk_timer for keepalive, the FIN_WAIT2 timeout of orphans and
- * TIME_WAIT.
+ * and icsk_keepalive_timer (not sk_timer, in 6.12) for keepalive, the
+ * FIN_WAIT2 timeout of orphans and TIME_WAIT.
  *
  * A timer that finds the socket owned by the user defers its work to
  * release_cb (xtcp_release_cb), holding a reference meanwhile.
@@ -348,12 +348,12 @@ static u32 xtcp_keepalive_probes(const struct tcp_sock *tp)
 	       READ_ONCE(sock_net((struct sock *)tp)->ipv4.sysctl_tcp_keepalive_probes);
 }
 
-static void xtcp_reset_sk_timer(struct sock *sk, unsigned long len)
+static void xtcp_reset_ka_timer(struct sock *sk, unsigned long len)
 {
-	sk_reset_timer(sk, &sk->sk_timer, jiffies + len);
+	sk_reset_timer(sk, &inet_csk(sk)->icsk_keepalive_timer, jiffies + len);
 }
 
-/* Arm sk_timer for what the state needs: FIN_WAIT2 of an orphan, or
+/* Arm the keepalive timer for what the state needs: FIN_WAIT2 of an orphan, or
  * keepalive.
  */
 void xtcp_reset_keepalive(struct sock *sk)
@@ -364,13 +364,13 @@ void xtcp_reset_keepalive(struct sock *sk)
 		int t = READ_ONCE(tp->linger2) ? :
 			READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fin_timeout);
 
-		xtcp_reset_sk_timer(sk, t > 0 ? t : 1);
+		xtcp_reset_ka_timer(sk, t > 0 ? t : 1);
 		return;
 	}
 	if (sock_flag(sk, SOCK_KEEPOPEN) &&
 	    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				    TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
-		xtcp_reset_sk_timer(sk, xtcp_keepalive_time(tp));
+		xtcp_reset_ka_timer(sk, xtcp_keepalive_time(tp));
 }
 
 void xtcp_set_keepalive(struct sock *sk, int val)
@@ -378,10 +378,10 @@ void xtcp_set_keepalive(struct sock *sk, int val)
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
 	if (val && !sock_flag(sk, SOCK_KEEPOPEN))
-		xtcp_reset_sk_timer(sk, xtcp_keepalive_time(tcp_sk(sk)));
+		xtcp_reset_ka_timer(sk, xtcp_keepalive_time(tcp_sk(sk)));
 	else if (!val && sk->sk_state != TCP_TIME_WAIT &&
 		 !(sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)))
-		sk_stop_timer(sk, &sk->sk_timer);
+		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 }
 
 /*
@@ -411,7 +411,7 @@ void xtcp_time_wait(struct sock *sk)
 	if (sk->sk_state != TCP_TIME_WAIT)
 		xtcp_set_state(sk, TCP_TIME_WAIT);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	xtcp_reset_sk_timer(sk, XTCP_TIMEWAIT_LEN);
+	xtcp_reset_ka_timer(sk, XTCP_TIMEWAIT_LEN);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 	else
@@ -420,15 +420,16 @@ void xtcp_time_wait(struct sock *sk)
 
 static void xtcp_keepalive_timer(struct timer_list *t)
 {
-	struct sock *sk = from_timer(sk, t, sk_timer);
-	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_keepalive_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 elapsed, keepalive;
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk)) {
 		/* Try again shortly. */
-		xtcp_reset_sk_timer(sk, HZ / 20);
+		xtcp_reset_ka_timer(sk, HZ / 20);
 		goto out;
 	}
 
@@ -472,16 +473,16 @@ static void xtcp_keepalive_timer(struct timer_list *t)
 		}
 		if (xtcp_send_probe(sk) <= 0) {
 			icsk->icsk_probes_out++;
-			xtcp_reset_sk_timer(sk, xtcp_keepalive_intvl(tp));
+			xtcp_reset_ka_timer(sk, xtcp_keepalive_intvl(tp));
 		} else {
-			xtcp_reset_sk_timer(sk, TCP_RESOURCE_PROBE_INTERVAL);
+			xtcp_reset_ka_timer(sk, TCP_RESOURCE_PROBE_INTERVAL);
 		}
 		goto out;
 	}
-	xtcp_reset_sk_timer(sk, keepalive - elapsed);
+	xtcp_reset_ka_timer(sk, keepalive - elapsed);
 	goto out;
 resched:
-	xtcp_reset_sk_timer(sk, xtcp_keepalive_time(tp));
+	xtcp_reset_ka_timer(sk, xtcp_keepalive_time(tp));
 out:
 	bh_unlock_sock(sk);
 	sock_put(sk);
