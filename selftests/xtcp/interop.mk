@@ -15,7 +15,7 @@ LOCAL_HDRS += $(abspath interop_util.h)
 
 # Bulk transfers (veth, loopback, sendfile, netem), checked by SHA-256.
 TEST_PROGS += interop_transfer_tcp.sh
-XTCP_PENDING += interop_transfer.sh
+TEST_PROGS += interop_transfer.sh
 
 # Socket API table: return value, errno and details vs AF_INET.
 TEST_GEN_PROGS += interop_api_tcp
@@ -32,11 +32,11 @@ TEST_PROGS += interop_conn.sh
 # One port space with the host's TCP: bind conflicts both ways, 10 000
 # ephemeral connects vs held TCP connections, EACCES, SO_REUSEADDR.
 TEST_PROGS += interop_ports_tcp.sh
-XTCP_PENDING += interop_ports.sh
+TEST_PROGS += interop_ports.sh
 
 # Netfilter hooks on the output path: DROP on OUTPUT/POSTROUTING, REJECT.
 TEST_PROGS += interop_netfilter_tcp.sh
-XTCP_PENDING += interop_netfilter.sh
+TEST_PROGS += interop_netfilter.sh
 
 # Namespaces: separate port spaces; deleting one with sockets open.
 TEST_PROGS += interop_netns_tcp.sh
