@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shared helpers for the interop shell tests: KTAP output, throw-away
 # network namespaces, loading xtcp, and running xtcp_connect pairs.

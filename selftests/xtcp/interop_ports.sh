@@ -62,6 +62,7 @@ case_ephemeral()
 {
 	local n=$2 listener holder rc bad i
 
+	rm -f "$IL_TMP/pl.ready" "$IL_TMP/held.out"
 	ip netns exec "$SUT" sysctl -qw net.ipv4.ip_local_port_range="40000 40999"
 	# The peer closes first (FIN at once, then reads to EOF): TIME_WAIT
 	# stays on the peer and the SUT may reuse its ports at once. Held
