@@ -103,6 +103,8 @@ static irqreturn_t xigb_msix_other(int irq, void *data)
 	struct xigb_adapter *adapter = data;
 	u32 icr = xigb_rd32(adapter, XIGB_ICR);
 
+	if (unlikely(icr == ~0U))	/* device gone */
+		return IRQ_NONE;
 	if (icr & XIGB_ICR_DRSTA)
 		schedule_work(&adapter->reset_task);
 	if ((icr & XIGB_ICR_LSC) &&

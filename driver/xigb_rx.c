@@ -35,6 +35,10 @@ int xigb_setup_rx_ring(struct xigb_ring *ring)
 	};
 	int err = -ENOMEM;
 
+	/* headroom, the largest frame part and skb_shared_info share a page */
+	BUILD_BUG_ON(XIGB_RX_HEADROOM + XIGB_RX_BUFSZ +
+		     SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE);
+
 	ring->rx_buffer_info = kvcalloc(ring->count,
 					sizeof(*ring->rx_buffer_info),
 					GFP_KERNEL);
@@ -148,8 +152,7 @@ void xigb_alloc_rx_buffers(struct xigb_ring *ring, u16 count)
 
 	if (ring->next_to_use != i) {
 		ring->next_to_use = i;
-		/* descriptors visible before the device may fetch them */
-		wmb();
+		/* writel() orders the descriptor writes before the doorbell */
 		writel(i, ring->tail);
 	}
 }
@@ -182,9 +185,11 @@ static void xigb_rx_hash(struct xigb_ring *ring, struct sk_buff *skb,
 
 	if (!(ring->netdev->features & NETIF_F_RXHASH) || !rss_type)
 		return;
-	/* RSS types 1 (TCPv4), 3 (TCPv6), 5 (TCPv6ex) hash the ports too */
+	/* RSS types 1 (TCP/IPv4), 3 (TCP/IPv6), 6 (TCP/IPv6 with extension
+	 * headers) hash the ports too; UDP hashing is not enabled
+	 */
 	skb_set_hash(skb, le32_to_cpu(desc->wb.lower.rss),
-		     (rss_type == 1 || rss_type == 3 || rss_type == 5) ?
+		     (rss_type == 1 || rss_type == 3 || rss_type == 6) ?
 		     PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 }
 
@@ -264,8 +269,8 @@ int xigb_clean_rx(struct xigb_q_vector *q_vector, int budget)
 			continue;
 		}
 
-		page_pool_dma_sync_for_cpu(ring->page_pool, page,
-					   XIGB_RX_HEADROOM, size);
+		/* the pool adds its own offset (XIGB_RX_HEADROOM) */
+		page_pool_dma_sync_for_cpu(ring->page_pool, page, 0, size);
 
 		if (!skb) {
 			void *va = page_address(page);
