@@ -18,19 +18,19 @@ nic0_dev() { xigb_netdev "$XVM_NIC0"; }
 has_carrier() { [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ]; }
 
 t_bind() {
-	echo igb >"/sys/bus/pci/devices/$XVM_NIC1/driver_override"
 	local dev
 
 	xigb_load || return 1
 	dev=$(nic0_dev)
 	[ -n "$dev" ] && ip link show "$dev" || return 1
 	# NIC1 is not ours: driver_override keeps it for igb
-	[ -z "$(ls /sys/bus/pci/drivers/xtcp_igb | grep -F "$XVM_NIC1")" ]
+	[ ! -e "/sys/bus/pci/drivers/xtcp_igb/$XVM_NIC1" ]
 }
 
 t_mac() {
-	local dev=$(nic0_dev) mac
+	local dev mac
 
+	dev=$(nic0_dev)
 	mac=$(cat "/sys/class/net/$dev/address")
 	echo "$dev address $mac, expected $NIC0_MAC"
 	[ "$mac" = "$NIC0_MAC" ] &&
@@ -38,8 +38,9 @@ t_mac() {
 }
 
 t_ethtool_i() {
-	local dev=$(nic0_dev) info
+	local dev info
 
+	dev=$(nic0_dev)
 	info=$(ethtool -i "$dev") || return 1
 	echo "$info" | sed -n '1p;/bus-info/p'
 	echo "$info" | grep -qx "driver: xtcp_igb" &&
@@ -47,15 +48,17 @@ t_ethtool_i() {
 }
 
 t_carrier_down_before_up() {
-	local dev=$(nic0_dev)
+	local dev
 
+	dev=$(nic0_dev)
 	# not up yet: no carrier is reported
 	[ "$(cat "/sys/class/net/$dev/operstate")" = down ]
 }
 
 t_carrier_up() {
-	local dev=$(nic0_dev)
+	local dev
 
+	dev=$(nic0_dev)
 	ip link set "$dev" up || return 1
 	XIGB_WAIT=20 xigb_wait has_carrier "$dev" ||
 		return 1
@@ -65,8 +68,9 @@ t_carrier_up() {
 }
 
 t_down_up() {
-	local dev=$(nic0_dev)
+	local dev
 
+	dev=$(nic0_dev)
 	ip link set "$dev" down || return 1
 	[ "$(cat "/sys/class/net/$dev/operstate")" = down ] || return 1
 	ip link set "$dev" up || return 1
@@ -74,8 +78,9 @@ t_down_up() {
 }
 
 t_rmmod() {
-	local dev=$(nic0_dev)
+	local dev
 
+	dev=$(nic0_dev)
 	rmmod xtcp_igb || return 1
 	[ ! -d /sys/module/xtcp_igb ] || return 1
 	[ ! -e "/sys/bus/pci/devices/$XVM_NIC0/driver" ] || return 1
