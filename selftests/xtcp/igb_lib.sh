@@ -23,9 +23,9 @@ xigb_need_nics() {
 
 # xigb_wait CMD...: retry CMD every 0.2 s for up to $XIGB_WAIT seconds.
 xigb_wait() {
-	local i
+	local n
 
-	for i in $(seq $((${XIGB_WAIT:-15} * 5))); do
+	for ((n = 0; n < ${XIGB_WAIT:-15} * 5; n++)); do
 		"$@" && return 0
 		sleep 0.2
 	done
