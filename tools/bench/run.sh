@@ -89,7 +89,7 @@ say() { echo "bench: $*"; }
 } >"$out/env.txt"
 
 xtcp_load || { echo "run.sh: cannot load $top/module/xtcp.ko" >&2; exit 1; }
-echo "xtcp_srcversion=$(cat /sys/module/xtcp/srcversion 2>/dev/null)" >>"$out/env.txt"
+echo "xtcp_ko_sha256=$(sha256sum "$top/module/xtcp.ko" | cut -c 1-16)" >>"$out/env.txt"
 
 # ---------------------------------------------------------------------
 # One xbench process runs every repetition of one test for both senders,
@@ -300,7 +300,9 @@ profile_veth() {
 	# kernel and module symbols come from kallsyms: real addresses there,
 	# and perf report told to use it (the headers' vmlinux is no match)
 	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
-	ip netns exec br "$XBENCH" -l -p $port >/dev/null 2>&1 &
+	# the receiver under another name, so the sender's samples stand apart
+	ln -sf "$XBENCH" /tmp/xbench-rx
+	ip netns exec br /tmp/xbench-rx -l -p $port >/dev/null 2>&1 &
 	spid=$!
 	wait_listen br $port 10 || { kill $spid; return 1; }
 	perf record -a -g -F 499 -q -o "$data" -- \
@@ -311,14 +313,15 @@ profile_veth() {
 	{
 		echo "# perf record -a -g -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
 		echo "# $(grep '^mode=' "$out/.profile-run")"
-		echo "# top symbols (self time, all CPUs; swapper is the idle task):"
+		echo "# top symbols (self time, all CPUs; swapper is the idle task,"
+		echo "# xbench the sender, xbench-rx the Linux TCP receiver):"
 		"${rep[@]}" -g none --sort comm,sym --percent-limit 0.5 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -n 40
 		echo "# xtcp's own functions (self time):"
 		"${rep[@]}" -g none --sort sym 2>/dev/null | grep -E '\] xtcp_' | head -n 25
-		echo "# where the sender (xbench) spends it: callers of its top symbols:"
-		"${rep[@]}" --comms xbench --sort sym -g caller,0.5,callee,function,percent \
-			--percent-limit 4 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 150
+		echo "# the top symbols of xbench (sender) and xbench-rx (receiver), with callers:"
+		"${rep[@]}" --comms xbench --sort comm,sym -g caller,0.5,callee,function,percent \
+			--percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 250
 	} >"$f"
 	rm -f "$data"
 	say "profile written: $(basename "$f")"
