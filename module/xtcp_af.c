@@ -63,6 +63,13 @@ static int xtcp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 	return inet_stream_connect(sock, uaddr, addr_len, flags);
 }
 
+/* inet_sk_state_store() without its tracepoint (it is not exported). */
+static void xtcp_state_store(struct sock *sk, int state)
+{
+	/* Pairs with inet_sk_state_load() in poll and the /proc reader. */
+	smp_store_release(&sk->sk_state, state);
+}
+
 static int xtcp_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
@@ -89,18 +96,20 @@ static int xtcp_listen(struct socket *sock, int backlog)
 		 * SO_REUSEADDR port cannot have two listeners), then become
 		 * findable.
 		 */
-		smp_store_release(&sk->sk_state, TCP_LISTEN);
+		xtcp_state_store(sk, TCP_LISTEN);
 		err = sk->sk_prot->get_port(sk, inet_sk(sk)->inet_num);
 		if (!err) {
 			inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 			sk_dst_reset(sk);
-			/* Now for real, with the state-change tracepoints. */
-			smp_store_release(&sk->sk_state, TCP_CLOSE);
+			/* Back, then LISTEN for real, with the state-change
+			 * tracepoints.
+			 */
+			xtcp_state_store(sk, TCP_CLOSE);
 			xtcp_set_state(sk, TCP_LISTEN);
 			err = sk->sk_prot->hash(sk);
 		}
 		if (err) {
-			smp_store_release(&sk->sk_state, TCP_CLOSE);
+			xtcp_state_store(sk, TCP_CLOSE);
 			goto out;
 		}
 	}

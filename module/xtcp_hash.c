@@ -197,31 +197,11 @@ void xtcp_pernet_exit(struct net *net)
 	xtcp_input_exit_net(net);
 	xtcp_proc_exit_net(net);
 
-	/* Only orphans in TIME_WAIT can be left (every other socket holds
-	 * a reference on the namespace): end them now.
+	/* Every socket holds a reference on its netns (TIME_WAIT orphans
+	 * too, until their timer ends them), so none is left.
 	 */
-	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++) {
-		struct sock *sk;
-
-		for (;;) {
-			spin_lock_bh(&xn->lock);
-			sk = hlist_empty(&xn->ehash[i]) ? NULL :
-			     hlist_entry(xn->ehash[i].first, struct sock,
-					 sk_node);
-			if (sk)
-				sock_hold(sk);
-			spin_unlock_bh(&xn->lock);
-			if (!sk)
-				break;
-			local_bh_disable();
-			bh_lock_sock(sk);
-			WARN_ON_ONCE(sk->sk_net_refcnt);
-			xtcp_done(sk);	/* unhashes it */
-			bh_unlock_sock(sk);
-			local_bh_enable();
-			sock_put(sk);
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
+		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
 		WARN_ON_ONCE(!hlist_empty(&xn->lhash[i]));
 }

@@ -902,6 +902,7 @@ static void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	newsk = sk_clone_lock(sk, GFP_ATOMIC);
 	if (!newsk)
 		goto undo;
+	__acquire(&newsk->sk_lock.slock);	/* sk_clone_lock() locked it */
 
 	/* Everything xtcp keeps per connection starts fresh. */
 	nxp = xtcp_sk(newsk);

@@ -418,8 +418,6 @@ adjudge_to_death:
 			xtcp_reset_keepalive(sk);
 		}
 	}
-	if (sk->sk_state == TCP_TIME_WAIT)
-		xtcp_tw_release_net(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		inet_csk_destroy_sock(sk);
 out:

@@ -384,24 +384,6 @@ void xtcp_set_keepalive(struct sock *sk, int val)
 		sk_stop_timer(sk, &inet_csk(sk)->icsk_keepalive_timer);
 }
 
-/*
- * An orphan in TIME_WAIT stops pinning its network namespace, as TCP's
- * timewait sockets do not: a namespace going away then takes it along
- * (xtcp_pernet_exit(), like tcp_twsk_purge()) instead of living on for
- * 2*MSL. Called with the socket locked.
- */
-void xtcp_tw_release_net(struct sock *sk)
-{
-	struct net *net = sock_net(sk);
-
-	if (!sk->sk_net_refcnt || sk->sk_state != TCP_TIME_WAIT ||
-	    !sock_flag(sk, SOCK_DEAD))
-		return;
-	sk->sk_net_refcnt = 0;
-	sock_inuse_add(net, -1);
-	put_net_track(net, &sk->ns_tracker);
-}
-
 /* Enter TIME_WAIT for 2*MSL; the socket stays in the table (and its port
  * in the bind hash) to answer retransmitted FINs.
  */
@@ -414,8 +396,6 @@ void xtcp_time_wait(struct sock *sk)
 	xtcp_reset_ka_timer(sk, XTCP_TIMEWAIT_LEN);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
-	else
-		xtcp_tw_release_net(sk);
 }
 
 static void xtcp_keepalive_timer(struct timer_list *t)

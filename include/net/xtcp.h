@@ -214,7 +214,6 @@ struct rtable *xtcp_ip_route(struct sock *sk);
 void xtcp_init_xmit_timers(struct sock *sk);
 void xtcp_reset_rto_timer(struct sock *sk);
 void xtcp_time_wait(struct sock *sk);
-void xtcp_tw_release_net(struct sock *sk);
 void xtcp_reset_keepalive(struct sock *sk);
 void xtcp_set_keepalive(struct sock *sk, int val);
 void xtcp_delack_schedule(struct sock *sk);

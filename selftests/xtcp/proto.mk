@@ -10,3 +10,6 @@ TEST_PROGS += proto_module.sh
 # is used after negotiation, segment sizes, MSS from the route MTU.
 TEST_PROGS += proto_wire.sh
 TEST_FILES += proto_wire.py
+# 50 x (load, XTCP<->TCP traffic in fresh namespaces, unload): no socket
+# left, unload succeeds, no slab or refcount complaint in the kernel log.
+TEST_PROGS += proto_cycles.sh

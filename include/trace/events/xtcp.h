@@ -53,8 +53,8 @@ DECLARE_EVENT_CLASS(xtcp_segment,
 		    TP_ARGS(sk, skb),
 		    TP_STRUCT__entry(__field(u64, cookie)
 				     __field(const void *, skbaddr)
-				     __field(__be32, saddr)
-				     __field(__be32, daddr)
+				     __field(__u32, saddr)
+				     __field(__u32, daddr)
 				     __field(__u16, sport)
 				     __field(__u16, dport)
 				     __field(u32, seq)
@@ -66,8 +66,8 @@ DECLARE_EVENT_CLASS(xtcp_segment,
 
 				   __entry->cookie = xtcp_sk(sk)->cookie;
 				   __entry->skbaddr = skb;
-				   __entry->saddr = inet->inet_saddr;
-				   __entry->daddr = inet->inet_daddr;
+				   __entry->saddr = (__force __u32)inet->inet_saddr;
+				   __entry->daddr = (__force __u32)inet->inet_daddr;
 				   __entry->sport = ntohs(inet->inet_sport);
 				   __entry->dport = ntohs(inet->inet_dport);
 				   __entry->seq = XTCP_SKB_CB(skb)->seq;
@@ -91,8 +91,8 @@ DECLARE_EVENT_CLASS(xtcp_packet,
 		    TP_ARGS(sk, skb),
 		    TP_STRUCT__entry(__field(u64, cookie)
 				     __field(const void *, skbaddr)
-				     __field(__be32, saddr)
-				     __field(__be32, daddr)
+				     __field(__u32, saddr)
+				     __field(__u32, daddr)
 				     __field(__u16, sport)
 				     __field(__u16, dport)
 				     __field(u32, seq)
@@ -104,8 +104,8 @@ DECLARE_EVENT_CLASS(xtcp_packet,
 
 				   __entry->cookie = xtcp_sk(sk)->cookie;
 				   __entry->skbaddr = skb;
-				   __entry->saddr = inet->inet_saddr;
-				   __entry->daddr = inet->inet_daddr;
+				   __entry->saddr = (__force __u32)inet->inet_saddr;
+				   __entry->daddr = (__force __u32)inet->inet_daddr;
 				   __entry->sport = ntohs(inet->inet_sport);
 				   __entry->dport = ntohs(inet->inet_dport);
 				   __entry->seq = ntohl(tcp_hdr(skb)->seq);
@@ -227,8 +227,8 @@ TRACE_EVENT(xtcp_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
 	    TP_STRUCT__entry(__field(u64, cookie)
-			     __field(__be32, saddr)
-			     __field(__be32, daddr)
+			     __field(__u32, saddr)
+			     __field(__u32, daddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(int, oldstate)
@@ -236,8 +236,8 @@ TRACE_EVENT(xtcp_state,
 	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
 
 			   __entry->cookie = xtcp_sk(sk)->cookie;
-			   __entry->saddr = inet->inet_saddr;
-			   __entry->daddr = inet->inet_daddr;
+			   __entry->saddr = (__force __u32)inet->inet_saddr;
+			   __entry->daddr = (__force __u32)inet->inet_daddr;
 			   __entry->sport = ntohs(inet->inet_sport);
 			   __entry->dport = ntohs(inet->inet_dport);
 			   __entry->oldstate = oldstate;
