@@ -449,11 +449,14 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 		if (skb_queue_is_last(&sk->sk_write_queue, skb) &&
 		    (nonagle & TCP_NAGLE_PUSH))
 			cb->tcp_flags |= TCPHDR_PSH;
+		/* The verdict precedes the stage it lets through; a failed
+		 * transmit is reported after it as "error".
+		 */
+		trace_xtcp_write_xmit(sk, skb, XTCP_HOLD_NONE);
 		if (xtcp_transmit_skb(sk, skb, 1, gfp)) {
 			reason = XTCP_HOLD_ERROR;
 			goto hold;
 		}
-		trace_xtcp_write_xmit(sk, skb, XTCP_HOLD_NONE);
 		if (skb->len < mss)
 			tp->snd_sml = cb->end_seq;
 		xtcp_event_new_data_sent(sk, skb);

@@ -51,9 +51,20 @@ xtcp_load() {	# xtcp_load [PARAMS...]
 	insmod "$XTCP_TOP/module/xtcp.ko" "$@"
 }
 
+# xtcp_unload: remove xtcp.ko. Sockets left in TIME_WAIT by an earlier
+# test hold the module for up to 2*MSL (60 s), as they would hold a
+# port: wait that long (bounded), then report what still holds it.
 xtcp_unload() {
+	local i
 	[ -d /sys/module/xtcp ] || return 0
-	rmmod xtcp
+	for i in $(seq 160); do
+		rmmod xtcp 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod xtcp && return 0
+	echo "xtcp_unload: refcnt $(cat /sys/module/xtcp/refcnt) after 80 s" >&2
+	cat /proc/net/xtcp >&2
+	return 1
 }
 
 xtcp_family() {

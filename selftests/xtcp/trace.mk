@@ -10,8 +10,6 @@ TEST_PROGS += trace_events.sh
 XTCP_PENDING += trace_perf_record.sh
 # 1 MiB over the igb wire, one segment followed through every stage
 TEST_PROGS += trace_path_igb.sh
-# the same with write_xmit's verdict before transmit_skb (module change)
-XTCP_PENDING += trace_path_order.sh
 
 TEST_FILES += trace_pcapcount.py
 

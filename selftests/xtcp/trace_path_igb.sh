@@ -8,15 +8,13 @@
 # transmit_skb, ip_queue_xmit, ip_output, neigh_output, net_dev_queue,
 # xtcp_igb:xmit, xtcp_igb:tx_clean, ack) with matching seq and lengths,
 # checked both by the tracer and by trace_rawcheck.py on the raw trace.
-#
-# TRACE_STRICT=1 (trace_path_order.sh) also wants xtcp_write_xmit's "sent"
-# verdict before the transmission it allows, as the path map orders them.
+# xtcp_write_xmit's "sent" verdict must come before the transmission it
+# allows, as the path map orders them.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/igb_lib.sh"
 . "$(dirname "$0")/trace_lib.sh"
 
-STRICT=${TRACE_STRICT:-0}
 PORT=5311
 BYTES=1048576
 
@@ -63,9 +61,8 @@ PY
 }
 
 followed() {
-	local key=complete_igb_verdict_after n
+	local key=complete_igb n
 
-	[ "$STRICT" = 1 ] && key=complete_igb
 	n=$(tl_json "$SUM" "s['$key']")
 	echo "$key $n of $(tl_json "$SUM" "s['originals']") segments"
 	echo "order violations: $(tl_json "$SUM" "s['order_violations']")"
@@ -77,7 +74,6 @@ followed() {
 raw_journey() {
 	local seq args="--igb --push"
 
-	[ "$STRICT" = 1 ] || args="$args --verdict-after"
 	seq=$(tl_json "$SUM" "s['journey']['seq']") || return 1
 	# shellcheck disable=SC2086
 	python3 "$TL_DIR/trace_rawcheck.py" "$OUT/trace.txt" "$seq" $args
