@@ -42,4 +42,4 @@ TEST_PROGS += interop_netfilter.sh
 
 # Namespaces: separate port spaces; deleting one with sockets open.
 TEST_PROGS += interop_netns_tcp.sh
-XTCP_PENDING += interop_netns.sh
+TEST_PROGS += interop_netns.sh

@@ -85,24 +85,28 @@ il_result "no_listener_in_namespace_refused" $?
 # 4. Delete a namespace holding sockets in every state, then unload.
 port=33003
 cpids=()
-nsc() { ip netns exec "$NS_C" timeout 120 "$IL_XC" -s "$FAM" "$@" >>"$IL_TMP/nsc.out" 2>&1; }
+# nsc_bg ARGS: an xtcp_connect in NS_C in the background. ip netns exec
+# becomes timeout, which passes SIGTERM on to xtcp_connect: $! is the
+# process to signal.
+nsc_bg()
+{
+	ip netns exec "$NS_C" timeout 120 "$IL_XC" -s "$FAM" "$@" \
+		>>"$IL_TMP/nsc.out" 2>&1 &
+	cpids+=($!)
+}
 # A bulk transfer still running, a listener with a queued connection
 # nobody accepts, an established idle pair, and TIME_WAIT sockets.
-nsc -l -p $port -n 0 -t 100 127.0.0.1 &
-cpids+=($!)
+nsc_bg -l -p $port -n 0 -t 100 127.0.0.1
 sleep 0.5
-nsc -p $port -n 1G -t 100 127.0.0.1 &
-cpids+=($!)
-nsc -l -p $((port + 1)) -a 100 -t 100 127.0.0.1 &
-cpids+=($!)
+nsc_bg -p $port -n 1G -t 100 127.0.0.1
+nsc_bg -l -p $((port + 1)) -a 100 -t 100 127.0.0.1
 sleep 0.5
-nsc -C -p $((port + 1)) 127.0.0.1 &
-cpids+=($!)
-nsc -l -p $((port + 2)) -n 0 -I 3 -t 100 127.0.0.1 &
-cpids+=($!)
+nsc_bg -C -p $((port + 1)) 127.0.0.1
+nsc_bg -l -p $((port + 2)) -n 0 -I 3 -t 100 127.0.0.1
 sleep 0.5
 for i in 1 2 3; do
-	nsc -p $((port + 2)) -n 1K -t 10 127.0.0.1
+	ip netns exec "$NS_C" timeout 20 "$IL_XC" -s "$FAM" -p $((port + 2)) \
+		-n 1K -t 10 127.0.0.1 >>"$IL_TMP/nsc.out" 2>&1
 done
 sleep 2
 ip netns del "$NS_C"
@@ -110,6 +114,7 @@ ip netns del "$NS_C"
 # passes SIGTERM on to xtcp_connect), so its teardown runs now.
 kill "${cpids[@]}" 2>/dev/null
 wait "${cpids[@]}" 2>/dev/null
+t0=$(date +%s)
 rc=0
 if [ $X = xtcp ]; then
 	# Namespace teardown runs from a workqueue; sockets in TIME_WAIT or
@@ -122,6 +127,7 @@ if [ $X = xtcp ]; then
 		il_log "xtcp still loaded 30 s after the namespace went: refcnt $(cat /sys/module/xtcp/refcnt)"
 		rc=1
 	else
+		il_log "xtcp unloaded $(($(date +%s) - t0)) s after the namespace's last process ended"
 		il_xtcp_load || { il_log "xtcp does not load again"; rc=1; }
 	fi
 fi
