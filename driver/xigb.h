@@ -140,6 +140,8 @@ struct xigb_q_vector {
 	struct u64_stats_sync syncp;
 	u64 polls;
 	u64 tx_cleaned_desc;
+	/* skbs completed by one clean, for xtcp_igb:tx_clean */
+	unsigned long tx_done_skb[XIGB_TX_WORK_LIMIT];
 	char name[IFNAMSIZ + 9];
 	struct xigb_ring tx;
 	struct xigb_ring rx;

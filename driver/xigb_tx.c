@@ -433,11 +433,13 @@ bool xigb_clean_tx(struct xigb_q_vector *q_vector, int napi_budget)
 	unsigned int budget = XIGB_TX_WORK_LIMIT;
 	u16 i = ring->next_to_clean;
 	struct netdev_queue *txq;
+	bool trace_skbs;
 	int woke;
 
 	if (test_bit(XIGB_STATE_DOWN, &adapter->state))
 		return true;
 
+	trace_skbs = trace_tx_clean_enabled();
 	while (budget) {
 		struct xigb_tx_buffer *buf = &ring->tx_buffer_info[i];
 		union xigb_adv_tx_desc *eop = READ_ONCE(buf->next_to_watch);
@@ -453,6 +455,8 @@ bool xigb_clean_tx(struct xigb_q_vector *q_vector, int napi_budget)
 		buf->next_to_watch = NULL;
 		bytes += buf->bytecount;
 		pkts += buf->gso_segs;
+		if (trace_skbs)
+			q_vector->tx_done_skb[frames] = (unsigned long)buf->skb;
 		frames++;
 		napi_consume_skb(buf->skb, napi_budget);
 		buf->skb = NULL;
@@ -487,7 +491,8 @@ bool xigb_clean_tx(struct xigb_q_vector *q_vector, int napi_budget)
 		return true;
 
 	trace_tx_clean(ring->netdev, ring->queue_index, descs, pkts, bytes,
-		       frames, XIGB_TX_WORK_LIMIT);
+		       frames, XIGB_TX_WORK_LIMIT, q_vector->tx_done_skb,
+		       trace_skbs ? frames : 0);
 
 	txq = netdev_get_tx_queue(ring->netdev, ring->queue_index);
 	woke = __netif_txq_completed_wake(txq, pkts, bytes,

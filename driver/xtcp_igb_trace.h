@@ -47,13 +47,23 @@ TRACE_EVENT(xmit,
 		      __entry->tso, __entry->gso_size, __entry->gso_segs)
 );
 
+/*
+ * One event per clean: totals, then the address of every completed frame's
+ * skb in ring order (skbaddrs), so a tracer can match each xtcp_igb:xmit to
+ * its completion. The skbs are already freed: the addresses are names, not
+ * references. skbaddrs is empty when the event was enabled mid-clean. It is
+ * printed as raw hex (__print_array); compare with xmit's skbaddr with the
+ * tracefs option hash-ptr off, or from perf/trace-cmd binary records.
+ */
 TRACE_EVENT(tx_clean,
 	    TP_PROTO(const struct net_device *dev, unsigned int queue,
 		     unsigned int descs, unsigned int packets,
 		     unsigned int bytes, unsigned int budget_used,
-		     unsigned int budget),
+		     unsigned int budget, const unsigned long *skbs,
+		     unsigned int nskbs),
 
-	    TP_ARGS(dev, queue, descs, packets, bytes, budget_used, budget),
+	    TP_ARGS(dev, queue, descs, packets, bytes, budget_used, budget,
+		    skbs, nskbs),
 
 	    TP_STRUCT__entry(__string(name, dev->name)
 			     __field(unsigned int, queue)
@@ -61,7 +71,8 @@ TRACE_EVENT(tx_clean,
 			     __field(unsigned int, packets)
 			     __field(unsigned int, bytes)
 			     __field(unsigned int, budget_used)
-			     __field(unsigned int, budget)),
+			     __field(unsigned int, budget)
+			     __dynamic_array(unsigned long, skbaddrs, nskbs)),
 
 	    TP_fast_assign(__assign_str(name);
 			   __entry->queue = queue;
@@ -69,12 +80,18 @@ TRACE_EVENT(tx_clean,
 			   __entry->packets = packets;
 			   __entry->bytes = bytes;
 			   __entry->budget_used = budget_used;
-			   __entry->budget = budget;),
+			   __entry->budget = budget;
+			   memcpy(__get_dynamic_array(skbaddrs), skbs,
+				  nskbs * sizeof(*skbs));),
 
-	    TP_printk("dev=%s queue=%u descs=%u packets=%u bytes=%u budget=%u/%u",
+	    TP_printk("dev=%s queue=%u descs=%u packets=%u bytes=%u budget=%u/%u skbaddrs=%s",
 		      __get_str(name), __entry->queue, __entry->descs,
 		      __entry->packets, __entry->bytes, __entry->budget_used,
-		      __entry->budget)
+		      __entry->budget,
+		      __print_array(__get_dynamic_array(skbaddrs),
+				    __get_dynamic_array_len(skbaddrs) /
+				    sizeof(unsigned long),
+				    sizeof(unsigned long)))
 );
 
 TRACE_EVENT(rx,

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xtcp_igb's TX tracepoints pair up: every frame xtcp_igb:xmit hands to a
+# ring comes back in exactly one xtcp_igb:tx_clean of the same queue, in
+# ring order, named by the same skb address (tx_clean's skbaddrs list);
+# each clean lists as many skbs as frames it reclaimed, and the descriptors
+# reclaimed add up to the descriptors the xmits used. Traffic: a TCP bulk
+# transfer with TSO on (context + multi-descriptor frames) and pings.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/igb_lib.sh"
+
+TR=/sys/kernel/tracing
+MIB=${XIGB_TRACE_MIB:-8}
+
+xigb_need_nics
+tmp=$(mktemp -d /tmp/igb_trace.XXXXXX)
+hash0=
+cleanup() {
+	echo 0 >$TR/tracing_on 2>/dev/null
+	echo 0 >$TR/events/xtcp_igb/enable 2>/dev/null
+	[ -n "$hash0" ] && echo "$hash0" >$TR/trace_options 2>/dev/null
+	xigb_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+trace_start() {
+	[ -d $TR/events ] || mount -t tracefs nodev $TR || return 1
+	echo 0 >$TR/tracing_on
+	# skbaddr (%p) must print the raw address to compare with skbaddrs
+	hash0=$(grep -q '^nohash-ptr' $TR/trace_options && echo nohash-ptr ||
+		echo hash-ptr)
+	echo nohash-ptr >$TR/trace_options || return 1
+	echo 16384 >$TR/buffer_size_kb
+	echo 1 >$TR/events/xtcp_igb/xmit/enable || return 1
+	echo 1 >$TR/events/xtcp_igb/tx_clean/enable || return 1
+	echo 1 >$TR/tracing_on
+	# frames sent before the trace began are long reclaimed after this
+	sleep 1
+	echo >$TR/trace
+}
+
+trace_stop() {
+	sleep 1		# let the last frames be reclaimed
+	echo 0 >$TR/tracing_on
+	echo 0 >$TR/events/xtcp_igb/enable
+	cat $TR/trace >"$1"
+	cat $TR/per_cpu/cpu*/stats >"$1.stats"
+}
+
+# check TRACE: the pairing rules of the header, per (dev, queue)
+check() {
+	python3 - "$1" <<'EOF'
+import re, sys
+
+kv = re.compile(r"(\w+)=(\S+)")
+xmits, cleans, descs = {}, {}, {}
+n_clean = n_xmit = 0
+ok = True
+for line in open(sys.argv[1]):
+    m = re.search(r"\s(xmit|tx_clean): (.*)$", line)
+    if not m:
+        continue
+    f = dict(kv.findall(m.group(2)))
+    q = (f["dev"], f["queue"])
+    d = descs.setdefault(q, [0, 0])
+    if m.group(1) == "xmit":
+        n_xmit += 1
+        xmits.setdefault(q, []).append(int(f["skbaddr"], 16))
+        d[0] += int(f["descs"])
+        continue
+    n_clean += 1
+    addrs = [int(a, 16) for a in f["skbaddrs"].strip("{}").split(",") if a]
+    used = int(f["budget"].split("/")[0])
+    if len(addrs) != used:
+        print("clean lists %d skbs for %d frames: %s" % (len(addrs), used,
+                                                         line.strip()))
+        ok = False
+    cleans.setdefault(q, []).extend(addrs)
+    d[1] += int(f["descs"])
+for q in sorted(set(xmits) | set(cleans)):
+    x, c = xmits.get(q, []), cleans.get(q, [])
+    print("%s queue %s: %d xmit, %d cleaned, descriptors %d/%d" %
+          (q[0], q[1], len(x), len(c), descs[q][0], descs[q][1]))
+    if x != c:
+        k = next((i for i, (a, b) in enumerate(zip(x, c)) if a != b),
+                 min(len(x), len(c)))
+        print("  first mismatch at frame %d: xmit %s cleaned %s" %
+              (k, hex(x[k]) if k < len(x) else "-",
+               hex(c[k]) if k < len(c) else "-"))
+        ok = False
+    if descs[q][0] != descs[q][1]:
+        ok = False
+if n_xmit < 100 or n_clean < 1:
+    print("too little traffic traced: %d xmit, %d tx_clean" % (n_xmit, n_clean))
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
+t_pairs() {
+	trace_start || return 1
+	ip netns exec $XA busybox ping -c 3 -i 0.2 -s 3000 $XB_IP >/dev/null &&
+		xigb_transfer $XA $XB $XB_IP "$MIB" &&
+		ip netns exec $XB busybox ping -c 3 -i 0.2 $XA_IP >/dev/null ||
+		{ trace_stop "$tmp/t"; return 1; }
+	trace_stop "$tmp/t"
+	grep -m 1 ' tx_clean: ' "$tmp/t"
+	if grep -q -E '^(overrun|dropped events): [1-9]' "$tmp/t.stats"; then
+		echo "trace lost events"
+		return 1
+	fi
+	check "$tmp/t"
+}
+
+ktap_header 1
+if ! xigb_wire_up; then
+	ktap_result 1 xmit_tx_clean_pair_by_skb "wire setup failed"
+	ktap_finish
+fi
+ktap_run xmit_tx_clean_pair_by_skb t_pairs
+ktap_finish
