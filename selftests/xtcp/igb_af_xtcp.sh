@@ -37,27 +37,38 @@ xfer() {
 	cat "$tmp/cli.err" "$tmp/srv.err" | sed 's/^/err: /'
 	echo "client sent $(field "$tmp/cli" sent), server recv $(field "$tmp/srv" recv)"
 	[ $rc -eq 0 ] || return 1
-	[ -n "$(field "$tmp/cli" sent)" ] &&
+	[ -n "$(field "$tmp/cli" sent)" ] && [ -n "$(field "$tmp/cli" recv)" ] &&
 		[ "$(field "$tmp/cli" sent)" = "$(field "$tmp/srv" recv)" ] &&
 		[ "$(field "$tmp/srv" sent)" = "$(field "$tmp/cli" recv)" ] &&
 		[ "$(field "$tmp/cli" sent | cut -d' ' -f1)" = $((MIB * 1048576)) ]
 }
 
+TESTS="af_xtcp_client_to_tcp_server tcp_client_to_af_xtcp_server xtcp_igb_carried_it"
 ktap_header 3
 if ! xtcp_load; then
-	for t in xtcp_to_tcp tcp_to_xtcp xtcp_igb_carried_it; do
+	for t in $TESTS; do
 		ktap_result 1 $t "xtcp.ko did not load"
 	done
 	ktap_finish
 fi
 if ! xigb_wire_up; then
-	for t in xtcp_to_tcp tcp_to_xtcp xtcp_igb_carried_it; do
+	for t in $TESTS; do
 		ktap_result 1 $t "wire setup failed"
 	done
 	ktap_finish
 fi
 tx0=$(xigb_link_stat $XA "$XA_DEV" tx_bytes)
+rx0=$(xigb_link_stat $XA "$XA_DEV" rx_bytes)
 ktap_run af_xtcp_client_to_tcp_server xfer $XB TCP $XA XTCP $XB_IP 5401
 ktap_run tcp_client_to_af_xtcp_server xfer $XA XTCP $XB TCP $XA_IP 5402
-ktap_run xtcp_igb_carried_it test $(($(xigb_link_stat $XA "$XA_DEV" tx_bytes) - tx0)) -ge $((MIB * 1048576))
+# both streams of both tests crossed NIC0 (MIB + 1 MiB each way)
+carried() {
+	local tx rx want=$(((MIB + 1) * 1048576))
+
+	tx=$(($(xigb_link_stat $XA "$XA_DEV" tx_bytes) - tx0))
+	rx=$(($(xigb_link_stat $XA "$XA_DEV" rx_bytes) - rx0))
+	echo "$XA_DEV (xtcp_igb): tx $tx B, rx $rx B, each must be >= $want"
+	[ "$tx" -ge "$want" ] && [ "$rx" -ge "$want" ]
+}
+ktap_run xtcp_igb_carried_it carried
 ktap_finish
