@@ -10,11 +10,29 @@
 . "$(dirname "$0")/igb_lib.sh"
 
 CYCLES=${XIGB_CYCLES:-50}
+POOLS=$(dirname "$(readlink -f "$0")")/igb_pagepools.py
+SKB_SLABS='^(skbuff_head_cache|skbuff_fclone_cache|skbuff_small_head) '
 
 xigb_need_nics
 trap xigb_cleanup EXIT
 
 avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
+
+# skbs allocated anywhere (active objects of the skb caches)
+skbs() { awk -v r="$SKB_SLABS" '$0 ~ r { n += $2 } END { print n + 0 }' /proc/slabinfo; }
+
+# pools NS: the page pools (live or detached zombies) of namespace NS
+pools() { ip netns exec "$1" "$POOLS"; }
+no_pools() { [ -z "$(pools "$1")" ]; }
+
+# pools_gone: every page pool xtcp_igb had is destroyed, i.e. all its
+# pages came back (a pool with pages out outlives its netdev, moved to lo)
+pools_gone() {
+	XIGB_WAIT=10 xigb_wait no_pools $XA && no_pools $XB && return 0
+	echo "page pools left:"
+	pools $XA
+	return 1
+}
 
 # bring NIC0 up in xa again after a reload (the old netdev is gone)
 nic0_into_xa() {
@@ -41,17 +59,23 @@ t_unload_under_load() {
 	[ "$(xigb_link_stat $XA "$XA_DEV" tx_bytes)" -gt 1000000 ] || return 1
 	rmmod xtcp_igb || return 1
 	wait $pid
-	[ ! -d /sys/module/xtcp_igb ] && [ -z "$(xigb_netdev "$XVM_NIC0")" ]
+	[ ! -d /sys/module/xtcp_igb ] && [ -z "$(xigb_netdev "$XVM_NIC0")" ] &&
+		pools_gone
 }
 
 t_cycles() {
-	local i before after t0=$SECONDS
+	local i before after skb0 skb1 np t0=$SECONDS
 
 	ns_cleanup $XA
 	ip netns add $XA && ip -n $XA link set lo up || return 1
 	before=$(avail_kb)
+	skb0=$(skbs)
 	for i in $(seq "$CYCLES"); do
 		nic0_into_xa || { echo "cycle $i: bring-up failed"; return 1; }
+		# the lister sees the live pools (one per RX ring), so an empty
+		# list after unload means something
+		np=$(pools $XA | wc -l)
+		[ "$np" -ge 1 ] || { echo "cycle $i: no page pool listed"; return 1; }
 		ip netns exec $XA busybox ping -c 1 -W 2 $XB_IP >/dev/null ||
 			{ echo "cycle $i: no ping"; return 1; }
 		ip netns exec $XB timeout 20 socat -u TCP-LISTEN:5502,reuseaddr OPEN:/dev/null &
@@ -62,10 +86,14 @@ t_cycles() {
 		wait
 		rmmod xtcp_igb || { echo "cycle $i: rmmod failed"; return 1; }
 	done
+	pools_gone || return 1
 	after=$(avail_kb)
-	echo "$CYCLES cycles in $((SECONDS - t0)) s; MemAvailable $before -> $after kB"
-	# page pools and rings freed each time: allow some slab/cache noise
-	[ $((before - after)) -lt 65536 ]
+	skb1=$(skbs)
+	echo "$CYCLES cycles in $((SECONDS - t0)) s; MemAvailable $before -> $after kB; skbs $skb0 -> $skb1; $np page pools while loaded, 0 after"
+	# one leaked RX ring per cycle would be 1 MiB each time; a leaked
+	# TX ring's skbs would add up in the skb caches. Leave room for
+	# per-CPU caches and slab noise only.
+	[ $((before - after)) -lt 16384 ] && [ $((skb1 - skb0)) -lt $((CYCLES * 4 + 256)) ]
 }
 
 t_nothing_left() {
