@@ -14,6 +14,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <net/arp.h>
 #include <net/dst.h>
+#include <net/gso.h>
 #include <net/ip.h>
 #include <net/neighbour.h>
 #include <net/route.h>
@@ -56,8 +57,10 @@ static int xtcp_neigh_output(struct net *net, struct sock *sk,
 
 	if (unlikely(skb_headroom(skb) < hh_len && dev->header_ops)) {
 		skb = skb_expand_head(skb, hh_len);
-		if (!skb)
+		if (!skb) {
+			xtcp_net_mib_inc(net, XTCP_MIB_DROPNOMEM);
 			return -ENOMEM;
+		}
 	}
 
 	rcu_read_lock();
@@ -66,14 +69,19 @@ static int xtcp_neigh_output(struct net *net, struct sock *sk,
 		rcu_read_unlock();
 		net_dbg_ratelimited("xtcp: no neighbour for %pI4\n",
 				    &ip_hdr(skb)->daddr);
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPNONEIGH);
 		kfree_skb(skb);
 		return -EINVAL;
 	}
 	sock_confirm_neigh(skb, neigh);
-	trace_xtcp_neigh_output(sk, skb);
-	/* Cached hardware header, or the neighbour's output (ARP). */
+	trace_xtcp_neigh_output(sk, skb, neigh);
+	/* Cached hardware header, or the neighbour's output: resolution
+	 * (ARP) queues the skb on the neighbour and sends it once resolved.
+	 */
 	res = neigh_output(neigh, skb, is_v6gw);
 	rcu_read_unlock();
+	if (unlikely(res == NET_XMIT_DROP))
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPQDISC);
 	return res;
 }
 
@@ -84,9 +92,13 @@ static int xtcp_finish_output(struct net *net, struct sock *sk,
 
 	/* Segments are cut to the path MSS and carry DF; if the route's
 	 * MTU shrank under us, drop and let the retransmission use the
-	 * new MSS (xtcp_current_mss() follows dst_mtu()).
+	 * new MSS (xtcp_current_mss() follows dst_mtu()). GSO packets are
+	 * checked per segment.
 	 */
-	if (unlikely(skb->len > mtu && !skb->ignore_df)) {
+	if (unlikely(skb->len > mtu && !skb->ignore_df &&
+		     !(skb_is_gso(skb) &&
+		       skb_gso_validate_network_len(skb, mtu)))) {
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPMTU);
 		kfree_skb(skb);
 		return -EMSGSIZE;
 	}
@@ -97,13 +109,21 @@ static int xtcp_ip_output(struct net *net, struct sock *sk,
 			  struct sk_buff *skb)
 {
 	struct net_device *dev = skb_dst(skb)->dev, *indev = skb->dev;
+	int err;
 
 	skb->dev = dev;
 	skb->protocol = htons(ETH_P_IP);
 	trace_xtcp_ip_output(sk, skb);
-	return NF_HOOK_COND(NFPROTO_IPV4, NF_INET_POST_ROUTING, net, sk, skb,
-			    indev, dev, xtcp_finish_output,
-			    !(IPCB(skb)->flags & IPSKB_REROUTED));
+	/* A packet LOCAL_OUT rerouted has been through POST_ROUTING. */
+	if (IPCB(skb)->flags & IPSKB_REROUTED)
+		return xtcp_finish_output(net, sk, skb);
+	err = nf_hook(NFPROTO_IPV4, NF_INET_POST_ROUTING, net, sk, skb,
+		      indev, dev, xtcp_finish_output);
+	if (likely(err == 1))
+		return xtcp_finish_output(net, sk, skb);
+	if (err < 0)
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPNETFILTER);
+	return err;
 }
 
 /* LOCAL_OUT, as __ip_local_out(); a verdict may reroute the skb. */
@@ -121,6 +141,8 @@ static int xtcp_ip_local_out(struct net *net, struct sock *sk,
 		      skb_dst(skb)->dev, xtcp_ip_output);
 	if (likely(err == 1))
 		err = xtcp_ip_output(net, sk, skb);
+	else if (err < 0)
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPNETFILTER);
 	return err;
 }
 
@@ -140,6 +162,7 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 		 */
 		rcu_read_unlock();
 		IP_INC_STATS(net, IPSTATS_MIB_OUTNOROUTES);
+		xtcp_net_mib_inc(net, XTCP_MIB_DROPNOROUTE);
 		WRITE_ONCE(sk->sk_err_soft, -PTR_ERR(rt));
 		kfree_skb(skb);
 		return -EHOSTUNREACH;

@@ -93,6 +93,33 @@ static __net_exit void xtcp_net_exit(struct net *net)
 	xtcp_pernet_exit(net);
 }
 
+/* The counters live apart from xtcp_net: registered first and removed
+ * last, they outlive every socket and hook of the namespace.
+ */
+unsigned int xtcp_mib_net_id;
+
+static __net_init int xtcp_mib_net_init(struct net *net)
+{
+	struct xtcp_mib_net *mn = net_generic(net, xtcp_mib_net_id);
+
+	mn->mib = alloc_percpu(struct xtcp_mib_stats);
+	return mn->mib ? 0 : -ENOMEM;
+}
+
+static __net_exit void xtcp_mib_net_exit(struct net *net)
+{
+	struct xtcp_mib_net *mn = net_generic(net, xtcp_mib_net_id);
+
+	free_percpu(mn->mib);
+}
+
+static struct pernet_operations xtcp_mib_net_ops = {
+	.init	= xtcp_mib_net_init,
+	.exit	= xtcp_mib_net_exit,
+	.id	= &xtcp_mib_net_id,
+	.size	= sizeof(struct xtcp_mib_net),
+};
+
 static struct pernet_operations xtcp_net_ops = {
 	.init	= xtcp_net_init,
 	.exit	= xtcp_net_exit,
@@ -115,9 +142,12 @@ static int __init xtcp_init(void)
 	if (err)
 		return err;
 
-	err = register_pernet_subsys(&xtcp_net_ops);
+	err = register_pernet_subsys(&xtcp_mib_net_ops);
 	if (err)
 		goto err_proto;
+	err = register_pernet_subsys(&xtcp_net_ops);
+	if (err)
+		goto err_mib;
 
 	/* Last: once the family is visible, sockets can be created. */
 	err = sock_register(&xtcp_family_ops);
@@ -135,6 +165,8 @@ static int __init xtcp_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&xtcp_net_ops);
+err_mib:
+	unregister_pernet_subsys(&xtcp_mib_net_ops);
 err_proto:
 	xtcp_proto_exit();
 	return err;
@@ -144,6 +176,7 @@ static void __exit xtcp_exit(void)
 {
 	sock_unregister(xtcp_family);
 	unregister_pernet_subsys(&xtcp_net_ops);
+	unregister_pernet_subsys(&xtcp_mib_net_ops);
 	xtcp_proto_exit();
 }
 

@@ -2,7 +2,7 @@
 /*
  * xtcp: /proc/net/xtcp, one line per socket in the format of
  * /proc/net/tcp (so its parsers work), and /proc/net/xtcp_snmp with the
- * counters of enum xtcp_mib.
+ * namespace's counters of enum xtcp_mib.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -99,11 +99,21 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_LISTENDROPS]	 = "ListenDrops",
 	[XTCP_MIB_OOOQUEUED]	 = "OFOQueue",
 	[XTCP_MIB_CHALLENGEACKS] = "ChallengeACKs",
+	[XTCP_MIB_ZEROWINDOWPROBES] = "ZeroWindowProbes",
+	[XTCP_MIB_DROPNOROUTE]	 = "DropNoRoute",
+	[XTCP_MIB_DROPNETFILTER] = "DropNetfilter",
+	[XTCP_MIB_DROPMTU]	 = "DropMtu",
+	[XTCP_MIB_DROPNOMEM]	 = "DropNoMem",
+	[XTCP_MIB_DROPNONEIGH]	 = "DropNoNeigh",
+	[XTCP_MIB_DROPQDISC]	 = "DropQdisc",
+	[XTCP_MIB_DROPBACKLOG]	 = "DropBacklog",
 };
 
-/* Module-wide counters (not per netns), "Xtcp: names" then values. */
+/* This namespace's counters, "Xtcp: names" then values. */
 static int xtcp_snmp_show(struct seq_file *f, void *v)
 {
+	struct net *net = seq_file_single_net(f);
+	struct xtcp_mib_net *mn = net_generic(net, xtcp_mib_net_id);
 	int i, cpu;
 
 	seq_puts(f, "Xtcp:");
@@ -114,7 +124,7 @@ static int xtcp_snmp_show(struct seq_file *f, void *v)
 		unsigned long sum = 0;
 
 		for_each_possible_cpu(cpu)
-			sum += per_cpu(xtcp_mib[i], cpu);
+			sum += per_cpu_ptr(mn->mib, cpu)->mibs[i];
 		seq_printf(f, " %lu", sum);
 	}
 	seq_putc(f, '\n');

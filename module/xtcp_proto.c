@@ -21,7 +21,6 @@ static struct percpu_counter xtcp_sockets_allocated;
 static DEFINE_PER_CPU(unsigned int, xtcp_orphan_count);
 static unsigned long xtcp_memory_pressure;
 static atomic64_t xtcp_cookie_gen;
-DEFINE_PER_CPU(unsigned long, xtcp_mib[XTCP_MIB_MAX]);
 
 int xtcp_orphans(void)
 {

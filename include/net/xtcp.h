@@ -13,6 +13,7 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/inet_connection_sock.h>
+#include <net/netns/generic.h>
 #include <net/tcp.h>
 
 struct xtcp_sock {
@@ -95,7 +96,9 @@ enum {
 	XTCP_DELACK_TIMER_DEFERRED,
 };
 
-/* Counters in the spirit of /proc/net/snmp's Tcp: line. */
+/* Counters in the spirit of /proc/net/snmp's Tcp: line and netstat's
+ * TcpExt:, kept per network namespace as the kernel's are.
+ */
 enum xtcp_mib {
 	XTCP_MIB_ACTIVEOPENS,
 	XTCP_MIB_PASSIVEOPENS,
@@ -112,14 +115,39 @@ enum xtcp_mib {
 	XTCP_MIB_LISTENDROPS,
 	XTCP_MIB_OOOQUEUED,
 	XTCP_MIB_CHALLENGEACKS,
+	XTCP_MIB_ZEROWINDOWPROBES,	/* persist timer probes (TCPWinProbe) */
+	/* Segments xtcp built and dropped before the device, by cause. */
+	XTCP_MIB_DROPNOROUTE,		/* no route to the peer */
+	XTCP_MIB_DROPNETFILTER,		/* LOCAL_OUT or POST_ROUTING verdict */
+	XTCP_MIB_DROPMTU,		/* larger than the route's MTU */
+	XTCP_MIB_DROPNOMEM,		/* no room for the link header */
+	XTCP_MIB_DROPNONEIGH,		/* no neighbour entry */
+	XTCP_MIB_DROPQDISC,		/* dev_queue_xmit() dropped it */
+	XTCP_MIB_DROPBACKLOG,		/* input: socket backlog full */
 	XTCP_MIB_MAX
 };
 
-DECLARE_PER_CPU(unsigned long, xtcp_mib[XTCP_MIB_MAX]);
+struct xtcp_mib_stats {
+	unsigned long mibs[XTCP_MIB_MAX];
+};
+
+/* net_generic() slot of xtcp_main.c's counters pernet_operations. */
+struct xtcp_mib_net {
+	struct xtcp_mib_stats __percpu *mib;
+};
+
+extern unsigned int xtcp_mib_net_id;
+
+static inline void xtcp_net_mib_inc(const struct net *net, enum xtcp_mib idx)
+{
+	struct xtcp_mib_net *mn = net_generic(net, xtcp_mib_net_id);
+
+	this_cpu_inc(mn->mib->mibs[idx]);
+}
 
 static inline void xtcp_mib_inc(const struct sock *sk, enum xtcp_mib idx)
 {
-	this_cpu_inc(xtcp_mib[idx]);
+	xtcp_net_mib_inc(sock_net(sk), idx);
 }
 
 static inline bool icsk_pending_probe(const struct sock *sk)

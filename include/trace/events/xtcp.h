@@ -8,6 +8,52 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM xtcp
 
+#ifndef _TRACE_XTCP_TYPES
+#define _TRACE_XTCP_TYPES
+
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+#include <net/xtcp.h>
+
+/* Why a segment is sent again (the xtcp:retransmit tracepoint's cause). */
+enum xtcp_retrans_cause {
+	XTCP_RETRANS_SYN,	/* SYN or SYN-ACK, the handshake timer */
+	XTCP_RETRANS_RTO,	/* RTO expired, or loss recovery after it */
+	XTCP_RETRANS_FAST,	/* fast retransmit/recovery (dupACKs, SACK) */
+	XTCP_RETRANS_OTHER,	/* none of these (no such path today) */
+};
+
+/*
+ * The cause follows from the state the retransmit is issued in, as
+ * Linux's TCPFastRetrans/TCPSlowStartRetrans split does: the RTO handler
+ * enters TCP_CA_Loss and fast retransmit TCP_CA_Recovery before they
+ * retransmit, and the handshake segments carry SYN.
+ */
+static inline int xtcp_retrans_cause(const struct sock *sk,
+				     const struct sk_buff *skb)
+{
+	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN)
+		return XTCP_RETRANS_SYN;
+	switch (inet_csk(sk)->icsk_ca_state) {
+	case TCP_CA_Loss:
+		return XTCP_RETRANS_RTO;
+	case TCP_CA_Recovery:
+		return XTCP_RETRANS_FAST;
+	default:
+		return XTCP_RETRANS_OTHER;
+	}
+}
+
+static inline int xtcp_trace_ifindex(const struct sk_buff *skb)
+{
+	if (skb->dev)
+		return skb->dev->ifindex;
+	/* ip_queue_xmit: the route chose the device, skb->dev comes later */
+	return skb_dst(skb) ? skb_dst(skb)->dev->ifindex : 0;
+}
+
+#endif /* _TRACE_XTCP_TYPES */
+
 #if !defined(_TRACE_XTCP_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_XTCP_H
 
@@ -15,6 +61,7 @@
 #include <linux/skbuff.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
+#include <net/neighbour.h>
 #include <net/xtcp.h>
 
 TRACE_DEFINE_ENUM(XTCP_HOLD_NONE);
@@ -23,6 +70,10 @@ TRACE_DEFINE_ENUM(XTCP_HOLD_RWND);
 TRACE_DEFINE_ENUM(XTCP_HOLD_NAGLE);
 TRACE_DEFINE_ENUM(XTCP_HOLD_CORK);
 TRACE_DEFINE_ENUM(XTCP_HOLD_ERROR);
+TRACE_DEFINE_ENUM(XTCP_RETRANS_SYN);
+TRACE_DEFINE_ENUM(XTCP_RETRANS_RTO);
+TRACE_DEFINE_ENUM(XTCP_RETRANS_FAST);
+TRACE_DEFINE_ENUM(XTCP_RETRANS_OTHER);
 
 #define xtcp_hold_name(v)					\
 	__print_symbolic(v,					\
@@ -32,6 +83,26 @@ TRACE_DEFINE_ENUM(XTCP_HOLD_ERROR);
 			 { XTCP_HOLD_NAGLE, "nagle" },		\
 			 { XTCP_HOLD_CORK, "cork" },		\
 			 { XTCP_HOLD_ERROR, "xmit_error" })
+
+#define xtcp_retrans_name(v)					\
+	__print_symbolic(v,					\
+			 { XTCP_RETRANS_SYN, "syn" },		\
+			 { XTCP_RETRANS_RTO, "rto" },		\
+			 { XTCP_RETRANS_FAST, "fast" },		\
+			 { XTCP_RETRANS_OTHER, "other" })
+
+/* NUD_* are #defines (include/uapi/linux/neighbour.h): no enum to map. */
+#define xtcp_nud_name(v)					\
+	__print_symbolic(v,					\
+			 { 0x00, "NONE" },			\
+			 { 0x01, "INCOMPLETE" },		\
+			 { 0x02, "REACHABLE" },			\
+			 { 0x04, "STALE" },			\
+			 { 0x08, "DELAY" },			\
+			 { 0x10, "PROBE" },			\
+			 { 0x20, "FAILED" },			\
+			 { 0x40, "NOARP" },			\
+			 { 0x80, "PERMANENT" })
 
 #define xtcp_state_name(v)					\
 	__print_symbolic(v,					\
@@ -112,7 +183,7 @@ DECLARE_EVENT_CLASS(xtcp_packet,
 				   __entry->len = skb->len;
 				   __entry->flags = tcp_flag_byte(tcp_hdr(skb));
 				   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-				   __entry->ifindex = skb->dev ? skb->dev->ifindex : 0),
+				   __entry->ifindex = xtcp_trace_ifindex(skb)),
 		    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u len=%u flags=%#x cwnd=%u ifindex=%d skb=%p",
 			      __entry->cookie, &__entry->saddr, __entry->sport,
 			      &__entry->daddr, __entry->dport, __entry->seq,
@@ -128,9 +199,44 @@ DEFINE_EVENT(xtcp_segment, xtcp_transmit_skb,
 	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
 	     TP_ARGS(sk, skb));
 
-DEFINE_EVENT(xtcp_segment, xtcp_retransmit,
-	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	     TP_ARGS(sk, skb));
+TRACE_EVENT(xtcp_retransmit,
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
+	    TP_ARGS(sk, skb),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(const void *, skbaddr)
+			     __field(__u32, saddr)
+			     __field(__u32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(u32, seq)
+			     __field(u32, end_seq)
+			     __field(u32, len)
+			     __field(u8, flags)
+			     __field(u32, cwnd)
+			     __field(u8, retrans)
+			     __field(int, cause)),
+	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
+
+			   __entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->skbaddr = skb;
+			   __entry->saddr = (__force __u32)inet->inet_saddr;
+			   __entry->daddr = (__force __u32)inet->inet_daddr;
+			   __entry->sport = ntohs(inet->inet_sport);
+			   __entry->dport = ntohs(inet->inet_dport);
+			   __entry->seq = XTCP_SKB_CB(skb)->seq;
+			   __entry->end_seq = XTCP_SKB_CB(skb)->end_seq;
+			   __entry->len = skb->len;
+			   __entry->flags = XTCP_SKB_CB(skb)->tcp_flags;
+			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+			   __entry->retrans = XTCP_SKB_CB(skb)->retrans;
+			   __entry->cause = xtcp_retrans_cause(sk, skb)),
+	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u end_seq=%u len=%u flags=%#x cwnd=%u skb=%p retrans=%u cause=%s",
+		      __entry->cookie, &__entry->saddr, __entry->sport,
+		      &__entry->daddr, __entry->dport, __entry->seq,
+		      __entry->end_seq, __entry->len, __entry->flags,
+		      __entry->cwnd, __entry->skbaddr, __entry->retrans,
+		      xtcp_retrans_name(__entry->cause))
+);
 
 DEFINE_EVENT(xtcp_packet, xtcp_ip_queue_xmit,
 	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
@@ -140,9 +246,46 @@ DEFINE_EVENT(xtcp_packet, xtcp_ip_output,
 	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
 	     TP_ARGS(sk, skb));
 
-DEFINE_EVENT(xtcp_packet, xtcp_neigh_output,
-	     TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
-	     TP_ARGS(sk, skb));
+/* The packet as it meets its neighbour, with the neighbour's state:
+ * a cached header goes straight out, anything else resolves first.
+ */
+TRACE_EVENT(xtcp_neigh_output,
+	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb,
+		     const struct neighbour *neigh),
+	    TP_ARGS(sk, skb, neigh),
+	    TP_STRUCT__entry(__field(u64, cookie)
+			     __field(const void *, skbaddr)
+			     __field(__u32, saddr)
+			     __field(__u32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(u32, seq)
+			     __field(u32, len)
+			     __field(u8, flags)
+			     __field(u32, cwnd)
+			     __field(int, ifindex)
+			     __field(u8, nud_state)),
+	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
+
+			   __entry->cookie = xtcp_sk(sk)->cookie;
+			   __entry->skbaddr = skb;
+			   __entry->saddr = (__force __u32)inet->inet_saddr;
+			   __entry->daddr = (__force __u32)inet->inet_daddr;
+			   __entry->sport = ntohs(inet->inet_sport);
+			   __entry->dport = ntohs(inet->inet_dport);
+			   __entry->seq = ntohl(tcp_hdr(skb)->seq);
+			   __entry->len = skb->len;
+			   __entry->flags = tcp_flag_byte(tcp_hdr(skb));
+			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+			   __entry->ifindex = xtcp_trace_ifindex(skb);
+			   __entry->nud_state = READ_ONCE(neigh->nud_state)),
+	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u len=%u flags=%#x cwnd=%u ifindex=%d skb=%p nud=%s",
+		      __entry->cookie, &__entry->saddr, __entry->sport,
+		      &__entry->daddr, __entry->dport, __entry->seq,
+		      __entry->len, __entry->flags, __entry->cwnd,
+		      __entry->ifindex, __entry->skbaddr,
+		      xtcp_nud_name(__entry->nud_state))
+);
 
 TRACE_EVENT(xtcp_push,
 	    TP_PROTO(const struct sock *sk, int flags, int mss, int nonagle),
