@@ -575,6 +575,7 @@ int xtcp_write_wakeup(struct sock *sk)
 		xtcp_event_new_data_sent(sk, skb);
 		return 0;
 	}
+	xtcp_mib_inc(sk, XTCP_MIB_ZEROWINDOWPROBES);
 	return xtcp_send_probe(sk);
 }
 
