@@ -1483,6 +1483,7 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf) + 64 * 1024)) {
 		bh_unlock_sock(sk);
+		xtcp_mib_inc(sk, XTCP_MIB_DROPBACKLOG);
 		kfree_skb(skb);
 		sock_put(sk);
 		return NF_STOLEN;
