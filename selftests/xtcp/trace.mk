@@ -5,9 +5,11 @@
 
 TEST_FILES += trace_lib.sh trace_rawcheck.py
 
-# perf list / tracefs formats / trace-cmd record (perf record: pending)
+# perf list / tracefs formats / trace-cmd record
 TEST_PROGS += trace_events.sh
-XTCP_PENDING += trace_perf_record.sh
+# the same with perf record -a (slow to start in TCG, so apart)
+TEST_PROGS += trace_perf_record.sh
+TEST_FILES += trace_seqcover.py
 # 1 MiB over the igb wire, one segment followed through every stage
 TEST_PROGS += trace_path_igb.sh
 
@@ -21,6 +23,6 @@ TEST_PROGS += trace_counters.sh
 
 # the tracer over veth with netem loss, and attached to a running transfer
 TEST_PROGS += trace_tool.sh
-# fields and counters the issue asks for that the module lacks today:
-# neighbour state, retransmit cause, ZeroWindowProbes/drops, per-netns MIB
-XTCP_PENDING += trace_fields.sh
+# neighbour state (connects right after link up), retransmit cause,
+# zero-window probes and drops by cause vs the wire, per-netns counters
+TEST_PROGS += trace_fields.sh

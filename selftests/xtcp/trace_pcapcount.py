@@ -4,8 +4,11 @@
 
   trace_pcapcount.py FILE.pcap SRC_IP
 
-Prints "segments N retrans R": every TCP segment from SRC_IP, and those
-that resend sequence space already sent (SYN and FIN count as one each).
+Prints "segments N retrans R probes P": every TCP segment from SRC_IP,
+those that resend sequence space already sent (SYN and FIN count as one
+each), and the probes: segments without data, SYN, FIN or RST whose
+sequence number is one below what was sent (zero-window and keepalive
+probes, as tcp_xmit_probe_skb() builds them).
 The capture is on the sender's own link, in transmit order. Reads
 classic pcap (tcpdump -w) with Ethernet or Linux cooked headers.
 """
@@ -31,7 +34,7 @@ def packets(path):
 
 def main():
     src = socket.inet_aton(sys.argv[2])
-    segs = retrans = 0
+    segs = retrans = probes = 0
     max_end = {}
     for linktype, p in packets(sys.argv[1]):
         off = {1: 14, 113: 16}.get(linktype)
@@ -51,6 +54,10 @@ def main():
         length = tot - ihl - doff + bool(flags & 2) + bool(flags & 1)
         segs += 1
         key = (sport, ip[16:20], dport)
+        m = max_end.get(key)
+        if not length and not flags & 7 and m is not None and \
+                seq == (m - 1) & 0xffffffff:
+            probes += 1
         if length:
             m = max_end.get(key)
             # seq before what was already sent: a retransmission
@@ -59,7 +66,7 @@ def main():
             e = (seq + length) & 0xffffffff
             if m is None or ((e - m) & 0xffffffff) < (1 << 31):
                 max_end[key] = e
-    print("segments %d retrans %d" % (segs, retrans))
+    print("segments %d retrans %d probes %d" % (segs, retrans, probes))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# trace_events.sh with the `perf record -a -e 'xtcp:*'` case. Pending: in
-# the guest the AF_XTCP connect under perf record -a failed with
-# ECONNREFUSED in 2 of 3 runs, its SYN traced down to xtcp_neigh_output
-# but never seen on the wire.
+# trace_events.sh with the `perf record -a -e 'xtcp:*'` case: the whole
+# 256 KiB stream in xtcp_transmit_skb samples. perf record is started
+# (and acknowledged) before the peers: its first start in a TCG guest
+# takes up to a minute, longer than the sink once waited, and a connect
+# to a sink that had given up was refused (RST from the stock stack).
 TRACE_PERF=1 exec "$(dirname "$0")/trace_events.sh"
