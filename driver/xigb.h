@@ -93,6 +93,7 @@ struct xigb_tx_stats {
 	u64 restarts;		/* queue woken again (by clean or by a race) */
 	u64 busy;		/* NETDEV_TX_BUSY returned: should stay 0 */
 	u64 dma_errors;
+	u64 early_reaps;	/* done at the doorbell: NAPI run without IRQ */
 };
 
 struct xigb_rx_stats {

@@ -28,6 +28,7 @@ static const struct xigb_stat xigb_tx_stat_desc[] = {
 	XIGB_TX_STAT(restarts),
 	XIGB_TX_STAT(busy),
 	XIGB_TX_STAT(dma_errors),
+	XIGB_TX_STAT(early_reaps),
 };
 
 static const struct xigb_stat xigb_rx_stat_desc[] = {

@@ -305,6 +305,28 @@ dma_error:
 	return 0;
 }
 
+/*
+ * An 82576 fetches and sends the frames some microseconds after the tail
+ * write and reports them with a moderated interrupt. QEMU's model sends
+ * them during the tail write itself, so the last frame is often done
+ * before xmit returns; the skbs would still wait for the moderated
+ * interrupt (EITR, plus a host timer) to be freed, and TCP small queues
+ * hold the socket back until then. If the frame just handed over is
+ * already done, run NAPI now (on this CPU, when BHs are re-enabled). On
+ * real hardware the check is one read of a cached descriptor that is
+ * not yet done, and nothing else happens.
+ */
+static void xigb_tx_early_reap(struct xigb_ring *ring,
+			       union xigb_adv_tx_desc *eop)
+{
+	if (!(READ_ONCE(eop->wb.status) & cpu_to_le32(XIGB_TXD_STAT_DD)))
+		return;
+	napi_schedule(&ring->q_vector->napi);
+	u64_stats_update_begin(&ring->syncp);
+	ring->tx_stats.early_reaps++;
+	u64_stats_update_end(&ring->syncp);
+}
+
 /**
  * xigb_xmit_frame() - ndo_start_xmit: queue one skb on its TX ring
  * @skb: frame to send
@@ -324,6 +346,7 @@ netdev_tx_t xigb_xmit_frame(struct sk_buff *skb, struct net_device *netdev)
 						       ring->queue_index);
 	u32 cmd_type = XIGB_TXD_CMD, olinfo = 0;
 	u16 count, first_idx, f;
+	union xigb_adv_tx_desc *eop;
 	struct xigb_tx_buffer *first;
 	unsigned int ndesc;
 	u8 hdr_len = 0;
@@ -372,6 +395,8 @@ netdev_tx_t xigb_xmit_frame(struct sk_buff *skb, struct net_device *netdev)
 	ndesc = xigb_tx_map(ring, first, cmd_type, olinfo);
 	if (!ndesc)
 		goto dma_error;
+	/* once the doorbell rings, a clean on another CPU may take first */
+	eop = first->next_to_watch;
 
 	trace_xmit(netdev, skb, ring->queue_index, first_idx, ndesc + ctx,
 		   tso > 0);
@@ -399,8 +424,10 @@ netdev_tx_t xigb_xmit_frame(struct sk_buff *skb, struct net_device *netdev)
 	}
 
 	/* batch the doorbell while the stack promises more frames */
-	if (__netdev_tx_sent_queue(txq, first->bytecount, netdev_xmit_more()))
+	if (__netdev_tx_sent_queue(txq, first->bytecount, netdev_xmit_more())) {
 		writel(ring->next_to_use, ring->tail);
+		xigb_tx_early_reap(ring, eop);
+	}
 	return NETDEV_TX_OK;
 
 dma_error:
