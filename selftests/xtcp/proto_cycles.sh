@@ -4,8 +4,9 @@
 # proto_cycles: load, carry traffic, unload -- many times over.
 # Each cycle loads xtcp.ko, makes a namespace pair, moves 256 KiB each
 # way XTCP->TCP and TCP->XTCP, deletes the namespaces, and unloads.
-# (An XTCP<->XTCP transfer would leave an xtcp socket in TIME_WAIT, which
-# holds its namespace and the module for 2*MSL = 60 s: too slow to cycle.) Checked every cycle: transfers intact, no xtcp socket left
+# (An xtcp socket in TIME_WAIT holds its namespace and the module for
+# 2*MSL = 60 s: too slow to cycle, so the TCP side always closes first.)
+# Checked every cycle: transfers intact, no xtcp socket left
 # (XtcpSockets gauge) before unload, unload within 30 s. At the end the
 # kernel log must show no complaint from the slab allocator about xtcp's
 # caches (kmem_cache_destroy with objects left) and no splat.
@@ -28,14 +29,23 @@ sockets_alive() {
 	awk '/^XtcpSockets:/ { n++; if (n == 2) print $2 }' /proc/net/xtcp_snmp
 }
 
+# halfclose FAM: the XTCP side sends only after the peer's FIN, so the
+# TCP side closes first and keeps the TIME_WAIT (which a namespace going
+# away purges); an xtcp TIME_WAIT would hold the namespace for 60 s.
+halfclose() {
+	[ "$1" = XTCP ] && echo -H
+}
+
 # xfer SERVER_NS SERVER_FAM CLIENT_NS CLIENT_FAM ADDR PORT
 xfer() {
-	ip netns exec $1 timeout 30 "$XC" -l -s $2 -p $6 -n 256K -t 10 $5 \
-		>"$TMP/srv" 2>&1 &
+	# shellcheck disable=SC2046
+	ip netns exec $1 timeout 30 "$XC" -l -s $2 $(halfclose $2) -p $6 \
+		-n 256K -t 10 $5 >"$TMP/srv" 2>&1 &
 	local srv=$! rc
 	wait_listen $1 $6 10 || { kill $srv; echo "no listener"; return 1; }
-	ip netns exec $3 timeout 30 "$XC" -s $4 -p $6 -n 256K -t 10 $5 \
-		>"$TMP/cli" 2>&1
+	# shellcheck disable=SC2046
+	ip netns exec $3 timeout 30 "$XC" -s $4 $(halfclose $4) -p $6 \
+		-n 256K -t 10 $5 >"$TMP/cli" 2>&1
 	rc=$?
 	wait $srv || rc=1
 	[ $rc = 0 ] || { cat "$TMP/cli" "$TMP/srv"; return 1; }
