@@ -4,16 +4,14 @@
 of tools/trace (which the tests also check): the stages must appear in
 path order with consistent seq and lengths.
 
-  trace_rawcheck.py TRACE SEQ [--igb] [--push] [--verdict-after]
+  trace_rawcheck.py TRACE SEQ [--igb] [--push]
 
 SEQ is a data segment's absolute sequence number. Starting from the first
 xtcp_transmit_skb of SEQ (its clone's address A, TCP length L, end_seq E):
   - an xtcp_sendmsg of the socket before it with end_seq >= E;
   - with --push: an xtcp_push after that sendmsg and before transmit_skb
     whose [snd_nxt, write_seq) holds the segment;
-  - xtcp_write_xmit "sent" with seq=SEQ end_seq=E, before transmit_skb
-    (or, with --verdict-after, after it on the same CPU before the next
-    transmit_skb of the socket);
+  - xtcp_write_xmit "sent" with seq=SEQ end_seq=E, before transmit_skb;
   - then, in order, xtcp_ip_queue_xmit, xtcp_ip_output, xtcp_neigh_output
     with skb=A and len L+20, net_dev_queue with skbaddr=A and len L+34;
   - with --igb: xtcp_igb:xmit skbaddr=A len=L+34, then an xtcp_igb:tx_clean
@@ -35,7 +33,6 @@ def kv(rest):
 def main():
     path, seq = sys.argv[1], int(sys.argv[2], 0)
     igb = "--igb" in sys.argv
-    after = "--verdict-after" in sys.argv
     ev = []
     with open(path) as f:
         for line in f:
@@ -83,21 +80,15 @@ def main():
             ok = False
         else:
             found.append(ps[-1])
-    nxt = next((i for i in range(i0 + 1, len(ev)) if
-                ev[i][2] == "xtcp_transmit_skb" and
-                ev[i][3]["cookie"] == cookie), len(ev))
     vs = [e for e in ev if e[2] == "xtcp_write_xmit" and
           e[3]["cookie"] == cookie and int(e[3]["seq"]) == seq and
           int(e[3]["end_seq"]) == E and " sent " in e[4]]
     before = [e for e in vs if ev.index(e) < i0]
-    later = [e for e in vs if i0 < ev.index(e) < nxt and e[1] == t[1]]
     if before:
         found.append(before[-1])
-    elif after and later:
-        found.append(later[0])
     else:
-        print("missing: xtcp_write_xmit sent seq=%d end_seq=%d %s" %
-              (seq, E, "in the same call" if after else "before transmit_skb"))
+        print("missing: xtcp_write_xmit sent seq=%d end_seq=%d before "
+              "transmit_skb" % (seq, E))
         ok = False
     found.append(t)
     chain = [("xtcp_ip_queue_xmit", "skb", L + 20),

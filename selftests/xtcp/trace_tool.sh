@@ -46,7 +46,7 @@ retrans() {
 	[ "$all" = "$ev" ] && [ "$ev" = $((rs1 - rs0)) ] || return 1
 	# every original byte once, the path to the device followed
 	[ "$(tl_json "$sum" "s['payload_bytes']")" = 1048576 ] || return 1
-	[ "$(tl_json "$sum" "s['complete_any_verdict_after']")" -ge 1 ] || return 1
+	[ "$(tl_json "$sum" "s['complete_any']")" -ge 1 ] || return 1
 	[ "$(tl_json "$sum" "s['stage_counts']['driver_xmit']")" = 0 ] || return 1
 	[ "$(tl_json "$sum" "s['meta']['lost']")" = 0 ]
 }

@@ -8,9 +8,10 @@ How a segment is followed (see docs/send-path.md):
     xtcp_igb:xmit carry that clone's address. An skb cannot be freed and
     its address reused before its last stage ran, so the latest
     transmit_skb with that address is the segment's;
-  - xtcp_igb:tx_clean reports batches without addresses; the TX ring is a
-    FIFO, so the frames of xtcp_igb:xmit are popped per (device, queue)
-    in order, "budget_used" frames per clean;
+  - xtcp_igb:tx_clean lists the addresses of the frames it completed
+    (skbaddrs); a driver without that list is followed as a FIFO: the
+    frames of xtcp_igb:xmit are popped per (device, queue) in order,
+    "budget_used" frames per clean;
   - xtcp:xtcp_sendmsg tells when the segment's last byte was queued
     (first event of the socket whose end_seq reaches the segment's);
   - xtcp:xtcp_write_xmit "sent" has the queued skb's seq/end_seq;
@@ -27,6 +28,7 @@ TUPLE_RE = re.compile(r"(\d+\.\d+\.\d+\.\d+):(\d+)->(\d+\.\d+\.\d+\.\d+):(\d+)")
 REASON_RE = re.compile(r"snd_wnd=\d+ (\S+) skb=")
 STATE_RE = re.compile(r"(\w+) -> (\w+)\s*$")
 BUDGET_RE = re.compile(r"budget=(\d+)/(\d+)")
+SKBS_RE = re.compile(r"skbaddrs=\{([^}]*)\}")
 
 # Stages in path order, with the event that marks each.
 STAGES = [
@@ -101,6 +103,11 @@ def parse_line(idx, line):
         b = BUDGET_RE.search(rest)
         if b:
             f["frames"] = int(b.group(1))
+        a = SKBS_RE.search(rest)
+        if a:
+            # as %p prints them with hash-ptr off: 16 hex digits, no 0x
+            f["skbs"] = ["%016x" % int(x, 16)
+                         for x in a.group(1).split(",") if x.strip()]
     task = m.group("task").strip()
     pid = task.rsplit("-", 1)[-1]
     return Event(idx, float(m.group("ts")), int(m.group("cpu")),
@@ -149,22 +156,16 @@ class Tx:
         e = self.stages.get(stage)
         return e.ts if e else None
 
-    def order_violations(self, verdict_after=False):
+    def order_violations(self):
         """Pairs of present stages whose times run backwards. The ACK is
         only held against the frame reaching the driver: TX clean runs
         when the NIC's interrupt comes, which may be after the ACK.
-        With verdict_after, the "sent" verdict of xtcp_write_xmit may
-        follow the transmission it allowed (where the module logs it
-        today) as long as it comes before the next stage of the socket
-        ran again, i.e. in the same call.
         """
         bad = []
         prev = None
         for s in STAGE_NAMES:
             e = self.stages.get(s)
             if not e or s == "acked":
-                continue
-            if s == "write_xmit" and verdict_after:
                 continue
             if prev and e.ts < prev[1].ts:
                 bad.append((prev[0], s))
@@ -173,13 +174,6 @@ class Tx:
         low = self.stages.get("driver_xmit") or self.stages["transmit_skb"]
         if ack and ack.ts < low.ts:
             bad.append(("driver_xmit", "acked"))
-        w = self.stages.get("write_xmit")
-        if verdict_after and w:
-            t = self.stages["transmit_skb"]
-            if w.ts < t.ts and w.pid != t.pid:
-                bad.append(("transmit_skb", "write_xmit"))
-            elif w.ts > t.ts and (w.pid != t.pid or w.cpu != t.cpu):
-                bad.append(("transmit_skb", "write_xmit"))
         return bad
 
 
@@ -264,8 +258,12 @@ class Trace:
                     tx.lens[st] = f.get("len")
             elif n == "tx_clean":
                 q = fifo.get((f.get("dev"), f.get("queue")), [])
-                k = f.get("frames", 0)
-                done, q[:] = q[:k], q[k:]
+                if f.get("skbs"):
+                    done = [by_skb.get(a) for a in f["skbs"]]
+                    q[:] = [t for t in q if t not in done]
+                else:
+                    k = f.get("frames", 0)
+                    done, q[:] = q[:k], q[k:]
                 for tx in done:
                     if tx is not None and "tx_clean" not in tx.stages:
                         tx.stages["tx_clean"] = ev

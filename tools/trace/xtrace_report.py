@@ -89,9 +89,8 @@ def fmt_us(x):
     return "-" if x is None else ("%.0f" % x if x >= 100 else "%.1f" % x)
 
 
-def complete(tx, need, verdict_after=False):
-    return (all(s in tx.stages for s in need) and
-            not tx.order_violations(verdict_after))
+def complete(tx, need):
+    return all(s in tx.stages for s in need) and not tx.order_violations()
 
 
 def pick_journey(tr, seq=None):
@@ -152,12 +151,6 @@ def summary(tr, meta):
                       "wait": dist(d["waits"])} for r, d in holds.items()}
     s["complete_igb"] = sum(1 for t in orig if complete(t, FULL_IGB))
     s["complete_any"] = sum(1 for t in orig if complete(t, FULL_ANY))
-    # The same, with xtcp_write_xmit's "sent" verdict logged after the
-    # transmission returned (module/xtcp_output.c does so today).
-    s["complete_igb_verdict_after"] = sum(
-        1 for t in orig if complete(t, FULL_IGB, True))
-    s["complete_any_verdict_after"] = sum(
-        1 for t in orig if complete(t, FULL_ANY, True))
     s["with_all_igb_stages"] = sum(
         1 for t in orig if all(x in t.stages for x in FULL_IGB))
     viol = {}
@@ -187,7 +180,18 @@ def summary(tr, meta):
     s["len_mismatch"] = badlen
     s["retransmit_events"] = [
         {"ts": e.ts, "cookie": e.f.get("cookie"), "seq": e.f.get("seq"),
-         "len": e.f.get("len")} for e in tr.retrans_events]
+         "len": e.f.get("len"), "cause": e.f.get("cause", "?")}
+        for e in tr.retrans_events]
+    causes = {}
+    for r in s["retransmit_events"]:
+        causes[r["cause"]] = causes.get(r["cause"], 0) + 1
+    s["retransmit_causes"] = causes
+    # the neighbour's state as each packet met it (NUD_*)
+    nud = {}
+    for e in (e for e in tr.events if e.name == "xtcp_neigh_output"):
+        k = e.f.get("nud", "?")
+        nud[k] = nud.get(k, 0) + 1
+    s["neigh_states"] = nud
     s["states"] = ["%s %s -> %s" % (e.f.get("cookie"), e.f.get("old"),
                                     e.f.get("new")) for e in tr.states]
     acks = [a for lst in tr.acks.values() for a in lst]
@@ -223,12 +227,6 @@ def text(tr, s, journey):
                   s["control_segments"]))
     out.append("  followed end to end in path order: %d on the igb path, "
                "%d to the device" % (s["complete_igb"], s["complete_any"]))
-    if s["complete_igb_verdict_after"] != s["complete_igb"] or \
-            s["complete_any_verdict_after"] != s["complete_any"]:
-        out.append("  ... %d and %d when write_xmit's verdict may follow the "
-                   "transmission it allowed"
-                   % (s["complete_igb_verdict_after"],
-                      s["complete_any_verdict_after"]))
     if s["order_violations"]:
         for k, n in s["order_violations"].items():
             out.append("  out of path order: %s (%d segments)" % (k, n))
@@ -264,10 +262,15 @@ def text(tr, s, journey):
                    % (r, d["events"], d["segments"], fmt_us(w.get("p50")),
                       fmt_us(w.get("p90")), fmt_us(w.get("max"))))
     out.append("")
-    out.append("retransmissions: %d" % len(s["retransmit_events"]))
+    out.append("retransmissions: %d%s" % (
+        len(s["retransmit_events"]),
+        "".join(" %s=%d" % kv for kv in sorted(s["retransmit_causes"].items()))))
     for r in s["retransmit_events"][:10]:
-        out.append("  %.6f cookie=%s seq=%s len=%s" % (r["ts"], r["cookie"],
-                                                      r["seq"], r["len"]))
+        out.append("  %.6f cookie=%s seq=%s len=%s cause=%s"
+                   % (r["ts"], r["cookie"], r["seq"], r["len"], r["cause"]))
+    out.append("neighbour state at neigh_output: %s" % (
+        " ".join("%s=%d" % kv for kv in sorted(s["neigh_states"].items())) or
+        "-"))
     out.append("state changes:")
     for st in s["states"]:
         out.append("  cookie=%s" % st)

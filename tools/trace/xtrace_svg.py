@@ -76,8 +76,7 @@ def draw(s, journey, title):
            "every stage; %s s recorded, events lost: %s; trace clock "
            "resolution 1 us"
            % (s["segments"], s["retransmissions"],
-              s["complete_igb_verdict_after"] or
-              s["complete_any_verdict_after"],
+              s["complete_igb"] or s["complete_any"],
               m.get("duration_s", "?"), m.get("lost", "?")),
            12, fill="#555")
 
