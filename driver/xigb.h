@@ -64,6 +64,9 @@ enum xigb_state {
 	XIGB_STATE_REMOVING,
 };
 
+/* adapter->flags, ethtool private flags in this bit order */
+#define XIGB_FLAG_TX_EARLY_REAP	BIT(0)	/* "tx-reap-at-doorbell" */
+
 enum xigb_irq_mode {
 	XIGB_IRQ_MSIX,
 	XIGB_IRQ_MSI,
@@ -164,6 +167,7 @@ struct xigb_adapter {
 	struct pci_dev *pdev;
 	u8 __iomem *hw_addr;
 	unsigned long state;
+	u32 flags;			/* XIGB_FLAG_*, read locklessly */
 	enum xigb_irq_mode irq_mode;
 
 	unsigned int num_queues;

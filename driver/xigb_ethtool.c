@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xtcp_igb: ethtool operations. Driver info, link settings, ring sizes
- * (-g/-G), interrupt moderation (-c/-C), channels and RSS (read only), and
- * the statistics of -S: per-queue traffic, queue stop/wake, NAPI polls and
- * TX descriptors reclaimed (divide by polls for descriptors per poll).
+ * (-g/-G), interrupt moderation (-c/-C), channels and RSS (read only),
+ * private flags (--set-priv-flags), and the statistics of -S: per-queue
+ * traffic, queue stop/wake, NAPI polls and TX descriptors reclaimed
+ * (divide by polls for descriptors per poll).
  */
 #include <linux/ethtool.h>
 #include <linux/linkmode.h>
@@ -48,6 +49,11 @@ static const char * const xigb_global_stat_names[] = {
 	"rx_crc_errors",
 	"rx_hw_good_packets",
 	"tx_hw_good_packets",
+};
+
+/* bit n is XIGB_FLAG_* bit n */
+static const char * const xigb_priv_flag_names[] = {
+	"tx-reap-at-doorbell",
 };
 
 #define XIGB_TX_NSTATS	ARRAY_SIZE(xigb_tx_stat_desc)
@@ -245,10 +251,15 @@ static int xigb_get_sset_count(struct net_device *netdev, int sset)
 {
 	struct xigb_adapter *adapter = netdev_priv(netdev);
 
-	if (sset != ETH_SS_STATS)
+	switch (sset) {
+	case ETH_SS_STATS:
+		return ARRAY_SIZE(xigb_global_stat_names) +
+		       adapter->num_queues * XIGB_Q_NSTATS;
+	case ETH_SS_PRIV_FLAGS:
+		return ARRAY_SIZE(xigb_priv_flag_names);
+	default:
 		return -EOPNOTSUPP;
-	return ARRAY_SIZE(xigb_global_stat_names) +
-	       adapter->num_queues * XIGB_Q_NSTATS;
+	}
 }
 
 static void xigb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
@@ -256,6 +267,11 @@ static void xigb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 	struct xigb_adapter *adapter = netdev_priv(netdev);
 	unsigned int q, i;
 
+	if (sset == ETH_SS_PRIV_FLAGS) {
+		for (i = 0; i < ARRAY_SIZE(xigb_priv_flag_names); i++)
+			ethtool_puts(&data, xigb_priv_flag_names[i]);
+		return;
+	}
 	if (sset != ETH_SS_STATS)
 		return;
 	for (i = 0; i < ARRAY_SIZE(xigb_global_stat_names); i++)
@@ -326,6 +342,23 @@ static void xigb_get_ethtool_stats(struct net_device *netdev,
 	}
 }
 
+static u32 xigb_get_priv_flags(struct net_device *netdev)
+{
+	struct xigb_adapter *adapter = netdev_priv(netdev);
+
+	return adapter->flags;
+}
+
+static int xigb_set_priv_flags(struct net_device *netdev, u32 flags)
+{
+	struct xigb_adapter *adapter = netdev_priv(netdev);
+
+	if (flags & ~GENMASK(ARRAY_SIZE(xigb_priv_flag_names) - 1, 0))
+		return -EINVAL;
+	WRITE_ONCE(adapter->flags, flags);
+	return 0;
+}
+
 static const struct ethtool_ops xigb_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
 	.get_drvinfo		= xigb_get_drvinfo,
@@ -344,6 +377,8 @@ static const struct ethtool_ops xigb_ethtool_ops = {
 	.get_sset_count		= xigb_get_sset_count,
 	.get_strings		= xigb_get_strings,
 	.get_ethtool_stats	= xigb_get_ethtool_stats,
+	.get_priv_flags		= xigb_get_priv_flags,
+	.set_priv_flags		= xigb_set_priv_flags,
 };
 
 /**

@@ -498,6 +498,7 @@ static int xigb_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	adapter->tx_ring_count = XIGB_DEFAULT_TXD;
 	adapter->rx_ring_count = XIGB_DEFAULT_RXD;
 	adapter->itr_usecs = XIGB_DEFAULT_ITR_USECS;
+	adapter->flags = XIGB_FLAG_TX_EARLY_REAP;
 	adapter->max_frame_size = ETH_DATA_LEN + XIGB_ETH_OVERHEAD;
 	xigb_init_netdev(adapter, dma64);
 

@@ -314,7 +314,9 @@ dma_error:
  * hold the socket back until then. If the frame just handed over is
  * already done, run NAPI now (on this CPU, when BHs are re-enabled). On
  * real hardware the check is one read of a cached descriptor that is
- * not yet done, and nothing else happens.
+ * not yet done, and nothing else happens. The private flag
+ * tx-reap-at-doorbell turns it off (completions then wait for the
+ * interrupt, as on a real NIC).
  */
 static void xigb_tx_early_reap(struct xigb_ring *ring,
 			       union xigb_adv_tx_desc *eop)
@@ -426,7 +428,8 @@ netdev_tx_t xigb_xmit_frame(struct sk_buff *skb, struct net_device *netdev)
 	/* batch the doorbell while the stack promises more frames */
 	if (__netdev_tx_sent_queue(txq, first->bytecount, netdev_xmit_more())) {
 		writel(ring->next_to_use, ring->tail);
-		xigb_tx_early_reap(ring, eop);
+		if (READ_ONCE(adapter->flags) & XIGB_FLAG_TX_EARLY_REAP)
+			xigb_tx_early_reap(ring, eop);
 	}
 	return NETDEV_TX_OK;
 

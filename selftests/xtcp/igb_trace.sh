@@ -9,7 +9,8 @@
 # transfer with TSO on (context + multi-descriptor frames) and pings.
 # QEMU's 82576 sends frames during the tail write, so xtcp_igb finds the
 # last frame already done at the doorbell and reaps it from NAPI right away
-# instead of after the moderated interrupt (tx_queue_N_early_reaps).
+# instead of after the moderated interrupt (tx_queue_N_early_reaps); with
+# the private flag tx-reap-at-doorbell off it waits for the interrupt.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/igb_lib.sh"
@@ -135,12 +136,36 @@ t_early_reap() {
 	[ "$n" -gt 0 ]
 }
 
-ktap_header 2
+flag() {	# flag: the state of tx-reap-at-doorbell
+	ip netns exec $XA ethtool --show-priv-flags "$XA_DEV" |
+		awk -F: '$1 ~ /^tx-reap-at-doorbell *$/ { gsub(/ /, "", $2); print $2 }'
+}
+
+t_reap_flag_off() {
+	local n0 n1
+
+	ip netns exec $XA ethtool --show-priv-flags "$XA_DEV"
+	[ "$(flag)" = on ] || { echo "default is '$(flag)', not on"; return 1; }
+	ip netns exec $XA ethtool --set-priv-flags "$XA_DEV" \
+		tx-reap-at-doorbell off || return 1
+	[ "$(flag)" = off ] || return 1
+	n0=$(xigb_stat_sum $XA "$XA_DEV" '^tx_queue_[0-9]+_early_reaps$')
+	xigb_transfer $XA $XB $XB_IP 2 || return 1
+	n1=$(xigb_stat_sum $XA "$XA_DEV" '^tx_queue_[0-9]+_early_reaps$')
+	echo "flag off: early reaps $n0 -> $n1 over a 2 MiB transfer"
+	ip netns exec $XA ethtool --set-priv-flags "$XA_DEV" \
+		tx-reap-at-doorbell on || return 1
+	[ "$n1" = "$n0" ] && [ "$(flag)" = on ]
+}
+
+ktap_header 3
 if ! xigb_wire_up; then
 	ktap_result 1 xmit_tx_clean_pair_by_skb "wire setup failed"
 	ktap_result 1 tx_reaped_at_doorbell "wire setup failed"
+	ktap_result 1 reap_flag_off_waits_for_irq "wire setup failed"
 	ktap_finish
 fi
 ktap_run xmit_tx_clean_pair_by_skb t_pairs
 ktap_run tx_reaped_at_doorbell t_early_reap
+ktap_run reap_flag_off_waits_for_irq t_reap_flag_off
 ktap_finish
