@@ -8,28 +8,39 @@
 #   stock: NIC0 igb      <-> NIC1 igb       (baseline)
 #   x0:    NIC0 xtcp_igb <-> NIC1 igb
 #   x1:    NIC0 igb      <-> NIC1 xtcp_igb  (the NICs swapped)
-# Each leg is repeated ROUNDS times, interleaved, and the median is kept,
-# because a TCG guest on a shared host is noisy. The report gives the
-# xtcp_igb/igb ratio for sending and for receiving.
+# A round measures every wiring once (their order rotates from round to
+# round). A TCG guest on a shared host drifts a lot over minutes, so the
+# ratio is taken per round, between legs measured seconds apart:
+#   sending   = mean(x0 NIC0->NIC1, x1 NIC1->NIC0) / mean(stock both ways)
+#   receiving = mean(x0 NIC1->NIC0, x1 NIC0->NIC1) / mean(stock both ways)
+# and the report gives the median of the per-round ratios with their range,
+# and each leg's median Mbit/s with its range.
 #
-# Usage: tools/bench-igb.sh [-t SECS] [-r ROUNDS]   (from the host; it
+# Usage: tools/bench-igb.sh [-t SECS] [-r ROUNDS] [-P]   (from the host; it
 #        starts its own guest with tools/xvm) -- or run inside a guest.
+#   -P  also profile one x0 and one stock NIC0->NIC1 leg (perf record -a -g)
+#       and write perf-{x0,stock}.txt to $XVM_OUT (or -o DIR on the host).
+#   XIGB_KO=path  the xtcp_igb.ko to measure (default driver/xtcp_igb.ko)
 set -u
 
-secs=5 rounds=3
-while getopts "t:r:" o; do
+secs=5 rounds=5 prof='' outdir=''
+while getopts "t:r:Po:" o; do
 	case $o in
 	t) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
-	*) echo "usage: $0 [-t SECS] [-r ROUNDS]" >&2; exit 2 ;;
+	P) prof=1 ;;
+	o) outdir=$OPTARG ;;
+	*) echo "usage: $0 [-t SECS] [-r ROUNDS] [-P] [-o DIR]" >&2; exit 2 ;;
 	esac
 done
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+ko=${XIGB_KO:-$top/driver/xtcp_igb.ko}
 if [ -z "${XVM_NIC0:-}" ]; then
-	[ -f "$top/driver/xtcp_igb.ko" ] || make -C "$top" driver >/dev/null || exit 1
-	exec "$top/tools/xvm" --timeout $((600 + 40 * secs * rounds)) -- \
-		"$top/tools/bench-igb.sh" -t "$secs" -r "$rounds"
+	[ -f "$ko" ] || make -C "$top" driver >/dev/null || exit 1
+	exec "$top/tools/xvm" --timeout $((600 + 50 * secs * rounds)) \
+		${outdir:+--out "$outdir"} -- env XIGB_KO="$ko" \
+		"$top/tools/bench-igb.sh" -t "$secs" -r "$rounds" ${prof:+-P}
 fi
 
 nic=("$XVM_NIC0" "$XVM_NIC1")
@@ -53,13 +64,13 @@ unbind_all() {
 
 # wire DRV0 DRV1: bind NIC0/NIC1 to those drivers, one netns each, up
 wire() {
-	local i drv dev c
+	local i drv dev
 
 	unbind_all
 	echo "$1" >"/sys/bus/pci/devices/${nic[0]}/driver_override"
 	echo "$2" >"/sys/bus/pci/devices/${nic[1]}/driver_override"
 	modprobe igb
-	[ -d /sys/module/xtcp_igb ] || insmod "$top/driver/xtcp_igb.ko" || return 1
+	[ -d /sys/module/xtcp_igb ] || insmod "$ko" || return 1
 	for i in 0 1; do
 		drv=$([ "$i" = 0 ] && echo "$1" || echo "$2")
 		[ -e "/sys/bus/pci/devices/${nic[$i]}/driver" ] ||
@@ -74,12 +85,12 @@ wire() {
 		ip -n "${ns_of[$i]}" addr add "${ip_of[$i]}/24" dev "$dev"
 		ip -n "${ns_of[$i]}" link set lo up
 		ip -n "${ns_of[$i]}" link set "$dev" up
-		for c in $(seq 100); do
+		for _ in $(seq 100); do
 			[ "$(ip netns exec "${ns_of[$i]}" cat /sys/class/net/"$dev"/carrier 2>/dev/null)" = 1 ] && break
 			sleep 0.2
 		done
 	done
-	for c in $(seq 50); do
+	for _ in $(seq 50); do
 		ip netns exec bn0 busybox ping -c 1 -W 1 "${ip_of[1]}" >/dev/null 2>&1 && return 0
 	done
 	echo "no ping on wiring $1/$2" >&2
@@ -93,7 +104,7 @@ leg() {
 	ip netns exec "${ns_of[$2]}" iperf3 -s -1 -D >/dev/null 2>&1
 	sleep 0.5
 	out=$(ip netns exec "${ns_of[$1]}" timeout $((secs + 30)) \
-		iperf3 -c "${ip_of[$2]}" -t "$secs" -J 2>/dev/null)
+		iperf3 -c "${ip_of[$2]}" -t "$secs" -O 1 -J 2>/dev/null)
 	echo "$out" | /usr/bin/python3 -c '
 import json, sys
 try:
@@ -102,41 +113,74 @@ except Exception:
     print(0)'
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# profile NAME: perf record -a -g over one NIC0->NIC1 leg, report as text
+profile() {
+	local d=${XVM_OUT:-/tmp}
+
+	ip netns exec "${ns_of[1]}" iperf3 -s -1 -D >/dev/null 2>&1
+	sleep 0.5
+	perf record -q -a -g -o "/tmp/perf-$1.data" -- \
+		ip netns exec "${ns_of[0]}" iperf3 -c "${ip_of[1]}" -t "$secs" \
+		>"$d/perf-$1.iperf" 2>&1
+	perf report -q -i "/tmp/perf-$1.data" --stdio --no-children \
+		--percent-limit 0.5 -g none --sort sym >"$d/perf-$1.txt" 2>/dev/null
+	perf report -q -i "/tmp/perf-$1.data" --stdio --no-children \
+		--percent-limit 2 -g caller,0.5,callee --sort sym \
+		>"$d/perf-$1.callers.txt" 2>/dev/null
+	echo "profile $1: $d/perf-$1.txt" >&2
+}
+
+wire_of() {
+	case $1 in
+	stock) wire igb igb ;;
+	x0) wire xtcp_igb igb ;;
+	x1) wire igb xtcp_igb ;;
+	esac
+}
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 declare -A res
+ratios_tx="" ratios_rx=""
+order=(stock x0 x1)
 for r in $(seq "$rounds"); do
-	for w in stock x0 x1; do
-		case $w in
-		stock) wire igb igb ;;
-		x0) wire xtcp_igb igb ;;
-		x1) wire igb xtcp_igb ;;
-		esac || exit 1
-		res[$w,01]+="$(leg 0 1) "
-		res[$w,10]+="$(leg 1 0) "
-		echo "round $r $w: 0->1 ${res[$w,01]}| 1->0 ${res[$w,10]}" >&2
+	declare -A cur=()
+	for k in 0 1 2; do
+		w=${order[$(((k + r) % 3))]}
+		wire_of "$w" || exit 1
+		cur[$w,01]=$(leg 0 1)
+		cur[$w,10]=$(leg 1 0)
+		res[$w,01]+="${cur[$w,01]} "
+		res[$w,10]+="${cur[$w,10]} "
 	done
+	echo "round $r: stock ${cur[stock,01]}/${cur[stock,10]} x0 ${cur[x0,01]}/${cur[x0,10]} x1 ${cur[x1,01]}/${cur[x1,10]} Mbit/s" >&2
+	b=$((cur[stock,01] + cur[stock,10]))
+	if [ "$b" -gt 0 ]; then
+		ratios_tx+="$(div $((cur[x0,01] + cur[x1,10])) $b) "
+		ratios_rx+="$(div $((cur[x0,10] + cur[x1,01])) $b) "
+	fi
 done
+if [ -n "$prof" ]; then
+	wire_of x0 && profile x0
+	wire_of stock && profile stock
+fi
 unbind_all
 
-declare -A m
-for k in "${!res[@]}"; do
-	# shellcheck disable=SC2086
-	m[$k]=$(median ${res[$k]})
-done
+# stats V...: "median (min-max)"
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { if (NR) printf "%s (%s-%s)", a[int((NR + 1) / 2)], a[1], a[NR] }'
+}
 
-ratio() { /usr/bin/python3 -c "print('%.2f' % ($1 / $2 if $2 else 0))"; }
-
-# sending through xtcp_igb: x0 0->1 and x1 1->0; receiving: x0 1->0, x1 0->1
-tx_x=$(( (m[x0,01] + m[x1,10]) / 2 ))
-rx_x=$(( (m[x0,10] + m[x1,01]) / 2 ))
-base=$(( (m[stock,01] + m[stock,10]) / 2 ))
+# shellcheck disable=SC2086
 cat <<REPORT
-bench-igb: iperf3 TCP, ${secs}s x $rounds rounds, median Mbit/s (guest: TCG)
-  wiring                     NIC0->NIC1  NIC1->NIC0
-  stock  igb      / igb      ${m[stock,01]}  ${m[stock,10]}
-  x0     xtcp_igb / igb      ${m[x0,01]}  ${m[x0,10]}
-  x1     igb      / xtcp_igb ${m[x1,01]}  ${m[x1,10]}
-  xtcp_igb sending   $tx_x Mbit/s vs igb $base: ratio $(ratio $tx_x $base)
-  xtcp_igb receiving $rx_x Mbit/s vs igb $base: ratio $(ratio $rx_x $base)
+bench-igb: iperf3 TCP, ${secs}s per leg x $rounds rounds; Mbit/s median (min-max); guest: TCG
+  wiring                     NIC0->NIC1            NIC1->NIC0
+  stock  igb      / igb      $(stats ${res[stock,01]})   $(stats ${res[stock,10]})
+  x0     xtcp_igb / igb      $(stats ${res[x0,01]})   $(stats ${res[x0,10]})
+  x1     igb      / xtcp_igb $(stats ${res[x1,01]})   $(stats ${res[x1,10]})
+  xtcp_igb/igb ratio, per round: sending   $ratios_tx
+  xtcp_igb/igb ratio, per round: receiving $ratios_rx
+  ratio sending   (median of rounds, range): $(stats $ratios_tx)
+  ratio receiving (median of rounds, range): $(stats $ratios_rx)
 REPORT
