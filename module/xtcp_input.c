@@ -206,9 +206,36 @@ static int xtcp_parse_sack(const struct sk_buff *skb,
 	return n;
 }
 
+/* A GSO skb the SACK block [start, end) covers only in part: split it at
+ * segment boundaries (tcp_match_skb_to_sack). Returns true when skb now
+ * lies wholly inside the block; a tail split off is visited next.
+ */
+static bool xtcp_sack_split(struct sock *sk, struct sk_buff *skb, u32 start,
+			    u32 end)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	unsigned int mss = cb->mss;
+	u32 len;
+
+	if (xtcp_skb_pcount(skb) < 2 || !mss || (cb->tcp_flags & TCPHDR_SYN))
+		return false;
+	if (before(cb->seq, start)) {
+		len = roundup(start - cb->seq, mss);
+		if (len < skb->len)
+			xtcp_fragment(sk, &xtcp_sk(sk)->rtx_queue, skb, len, mss,
+				      GFP_ATOMIC);
+		return false;
+	}
+	len = rounddown(end - cb->seq, mss);
+	return len && len < skb->len &&
+	       !xtcp_fragment(sk, &xtcp_sk(sk)->rtx_queue, skb, len, mss,
+			      GFP_ATOMIC);
+}
+
 /* Mark the segments the peer SACKed; true if any newly. D-SACKs and
  * blocks outside (snd_una, snd_nxt] are ignored.
  */
+
 static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -230,20 +257,25 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 		skb_queue_walk(&xp->rtx_queue, skb) {
 			struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
+			int pcount;
+
 			if (!before(cb->seq, end))
 				break;
-			if (cb->sacked || before(cb->seq, start) ||
-			    after(cb->end_seq, end))
+			if (cb->sacked || !after(cb->end_seq, start))
 				continue;
+			if ((before(cb->seq, start) || after(cb->end_seq, end)) &&
+			    !xtcp_sack_split(sk, skb, start, end))
+				continue;
+			pcount = xtcp_skb_pcount(skb);
 			cb->sacked = 1;
-			tp->sacked_out++;
+			tp->sacked_out += pcount;
 			if (cb->lost) {
 				cb->lost = 0;
-				tp->lost_out--;
+				tp->lost_out -= pcount;
 			}
 			if (cb->retrans_out) {
 				cb->retrans_out = 0;
-				tp->retrans_out--;
+				tp->retrans_out -= pcount;
 			}
 			newly = true;
 		}
@@ -267,19 +299,21 @@ static bool xtcp_sack_mark_lost(struct sock *sk)
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
 		if (cb->sacked) {
-			sacked_above++;
+			sacked_above += xtcp_skb_pcount(skb);
 			continue;
 		}
 		if (sacked_above >= tp->reordering && !cb->lost) {
 			cb->lost = 1;
-			tp->lost_out++;
+			tp->lost_out += xtcp_skb_pcount(skb);
 			marked = true;
 		}
 	}
 	return marked;
 }
 
-/* Free what the ACK covers; return the number of segments acked. */
+/* Free what the ACK covers; return the number of segments acked. A GSO
+ * skb acknowledged in part loses its acknowledged head (tcp_tso_acked).
+ */
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -297,12 +331,17 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 			 * so a retransmission sends only what is missing.
 			 */
 			u32 trim = ack - cb->seq;
+			int pcount = xtcp_skb_pcount(skb), diff;
 
 			if (cb->tcp_flags & TCPHDR_SYN || !trim ||
-			    skb_cloned(skb) || trim > skb->len)
+			    trim >= skb->len || xtcp_trim_head(sk, skb, trim))
 				break;
-			if (pskb_pull(skb, trim))
-				cb->seq = ack;
+			xtcp_set_tso_segs(skb, cb->mss ? : skb->len);
+			diff = pcount - xtcp_skb_pcount(skb);
+			if (diff > 0) {
+				xtcp_adjust_pcount(sk, skb, diff);
+				acked += diff;
+			}
 			break;
 		}
 		if (!cb->retrans && !tp->rx_opt.tstamp_ok &&
@@ -310,14 +349,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 			*rtt_us = now - xp->rtt_start_us;
 			xp->rtt_pending = false;
 		}
-		if (cb->lost)
-			tp->lost_out--;
-		if (cb->retrans_out)
-			tp->retrans_out--;
-		if (cb->sacked)
-			tp->sacked_out--;
-		tp->packets_out--;
-		acked++;
+		xtcp_adjust_pcount(sk, skb, xtcp_skb_pcount(skb));
+		acked += xtcp_skb_pcount(skb);
 		__skb_unlink(skb, &xp->rtx_queue);
 		xtcp_free_rtx_skb(sk, skb);
 	}
@@ -366,7 +399,7 @@ static void xtcp_fast_retransmit(struct sock *sk)
 	tp->high_seq = tp->snd_nxt;
 	if (!XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->sacked) {
 		XTCP_SKB_CB(skb)->lost = 1;
-		tp->lost_out++;
+		tp->lost_out += xtcp_skb_pcount(skb);
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
 	xtcp_xmit_retransmit_queue(sk);
@@ -489,7 +522,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 			if (head && !XTCP_SKB_CB(head)->lost &&
 			    !XTCP_SKB_CB(head)->sacked) {
 				XTCP_SKB_CB(head)->lost = 1;
-				tp->lost_out++;
+				tp->lost_out += xtcp_skb_pcount(head);
 			}
 		}
 	}

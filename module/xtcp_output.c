@@ -9,6 +9,7 @@
  * plus the control segments (SYN, SYN-ACK, ACK, FIN, RST, window probe)
  * and active open. Each stage boundary has an xtcp:* tracepoint.
  */
+#include <linux/skbuff_ref.h>
 #include <linux/tcp.h>
 #include <net/inet_common.h>
 #include <net/route.h>
@@ -255,6 +256,24 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		opt_size = xtcp_established_options(sk, &sack_blocks);
 	hdr_size = sizeof(struct tcphdr) + opt_size;
 
+	/* A multi-segment skb is a GSO skb: the device or the stack's
+	 * software GSO cuts it into segments of gso_size, each with the
+	 * header built here (PSH and FIN only on the last).
+	 */
+	skb_shinfo(skb)->gso_type = sk->sk_gso_type;
+	if (xtcp_skb_pcount(skb) > 1) {
+		skb_shinfo(skb)->gso_size = XTCP_SKB_CB(skb)->mss;
+		/* TODO(lead): xtcp_finish_output() should accept GSO skbs
+		 * with skb_gso_validate_network_len(); until then, their
+		 * segments (each within the MTU) pass its length check so.
+		 */
+		skb->ignore_df = 1;
+	} else {
+		skb_shinfo(skb)->gso_size = 0;
+		xtcp_skb_pcount_set(skb, 1);
+	}
+	skb_shinfo(skb)->gso_segs = xtcp_skb_pcount(skb);
+
 	skb_orphan(skb);
 	skb->sk = sk;
 	skb->destructor = sock_wfree;
@@ -288,11 +307,11 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		tp->rcv_wup = tp->rcv_nxt;
 	}
 	if (skb->len != hdr_size) {
-		tp->data_segs_out++;
+		tp->data_segs_out += xtcp_skb_pcount(skb);
 		tp->bytes_sent += skb->len - hdr_size;
 		tp->lsndtime = tcp_jiffies32;
 	}
-	tp->segs_out++;
+	tp->segs_out += xtcp_skb_pcount(skb);
 	xtcp_mib_inc(sk, XTCP_MIB_OUTSEGS);
 
 	trace_xtcp_transmit_skb(sk, skb);
@@ -305,17 +324,52 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 	return err;
 }
 
-/* Split skb at len: the head keeps len bytes, the tail goes after it on
- * the same (write) queue.
+/* How many segments of mss an skb stands for; a single segment carries
+ * no gso_size, so the device sees a plain frame.
  */
-static int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
-			 struct sk_buff *skb, unsigned int len, gfp_t gfp)
+void xtcp_set_tso_segs(struct sk_buff *skb, unsigned int mss)
+{
+	XTCP_SKB_CB(skb)->mss = mss;
+	xtcp_skb_pcount_set(skb, skb->len <= mss ? 1 :
+					      DIV_ROUND_UP(skb->len, mss));
+}
+
+/* An skb on the retransmit queue now counts decr fewer segments. */
+void xtcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->packets_out -= decr;
+	if (cb->sacked)
+		tp->sacked_out -= decr;
+	if (cb->lost)
+		tp->lost_out -= decr;
+	if (cb->retrans_out)
+		tp->retrans_out -= decr;
+}
+
+/*
+ * Split skb at len: the head keeps len bytes, the tail goes after it on
+ * the same queue with the same scoreboard state. Page fragments move
+ * (skb_split), nothing is copied but a linear part. On the retransmit
+ * queue the segment counts follow.
+ */
+int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
+		  struct sk_buff *skb, u32 len, unsigned int mss, gfp_t gfp)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
-	unsigned int nlen = skb->len - len;
+	int old_pcount = xtcp_skb_pcount(skb);
+	u32 nsize, moved;
 	struct sk_buff *buff;
 
-	buff = alloc_skb_fclone(MAX_TCP_HEADER + nlen, gfp);
+	if (WARN_ON_ONCE(!len || len >= skb->len))
+		return -EINVAL;
+	/* The fragment array is shared with clones still in flight. */
+	if (skb_unclone(skb, gfp))
+		return -ENOMEM;
+	nsize = skb_headlen(skb) > len ? skb_headlen(skb) - len : 0;
+	buff = alloc_skb_fclone(MAX_TCP_HEADER + nsize, gfp);
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, MAX_TCP_HEADER);
@@ -326,33 +380,123 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 	sk_wmem_queued_add(sk, buff->truesize);
 	sk_mem_charge(sk, buff->truesize);
 
-	if (skb_copy_bits(skb, len, skb_put(buff, nlen), nlen) ||
-	    pskb_trim(skb, len)) {
-		sk_wmem_queued_add(sk, -buff->truesize);
-		sk_mem_uncharge(sk, buff->truesize);
-		kfree_skb(buff);
-		return -ENOMEM;
-	}
-	buff->ip_summed = CHECKSUM_PARTIAL;
-
 	ncb = XTCP_SKB_CB(buff);
-	memset(ncb, 0, sizeof(*ncb));
-	ncb->seq = cb->seq + len;
-	ncb->end_seq = cb->end_seq;
-	/* FIN and PSH move to the second half. */
-	ncb->tcp_flags = cb->tcp_flags;
-	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
-	cb->end_seq = ncb->seq;
-	ncb->when_us = cb->when_us;
+	*ncb = *cb;
 	ncb->charge = buff->truesize;
 
+	moved = skb->len - len - nsize;
+	skb_split(skb, buff, len);
+	/* The moved page bytes, and what they were charged, go along. */
+	buff->truesize += moved;
+	skb->truesize -= moved;
+	moved = min(moved, cb->charge);
+	ncb->charge += moved;
+	cb->charge -= moved;
+	buff->ip_summed = CHECKSUM_PARTIAL;
+
+	ncb->seq = cb->seq + len;
+	/* FIN and PSH move to the second half. */
+	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	cb->end_seq = ncb->seq;
+
+	xtcp_set_tso_segs(skb, mss);
+	xtcp_set_tso_segs(buff, mss);
 	__skb_queue_after(queue, skb, buff);
+
+	if (queue == &xtcp_sk(sk)->rtx_queue) {
+		int diff = old_pcount - xtcp_skb_pcount(skb) -
+			   xtcp_skb_pcount(buff);
+
+		if (diff)
+			xtcp_adjust_pcount(sk, skb, diff);
+	}
 	return 0;
 }
 
-/* Minshall's variant of Nagle: hold a small segment only while an
- * earlier small segment is unacknowledged.
+/* Drop len acknowledged bytes from the head of a partly acknowledged
+ * skb (tcp_trim_head): pages are released, not copied.
  */
+int xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct skb_shared_info *shinfo;
+	u32 eat, paged = 0;
+	int i, k = 0;
+
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	cb->seq += len;
+	eat = min(len, skb_headlen(skb));
+	__skb_pull(skb, eat);
+	len -= eat;
+	if (!len)
+		return 0;
+
+	shinfo = skb_shinfo(skb);
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (size <= len) {
+			skb_frag_unref(skb, i);
+			len -= size;
+			paged += size;
+			continue;
+		}
+		shinfo->frags[k] = shinfo->frags[i];
+		if (len) {
+			skb_frag_off_add(&shinfo->frags[k], len);
+			skb_frag_size_sub(&shinfo->frags[k], len);
+			paged += len;
+			len = 0;
+		}
+		k++;
+	}
+	shinfo->nr_frags = k;
+	skb->data_len -= paged;
+	skb->len -= paged;
+
+	skb->truesize -= paged;
+	paged = min(paged, cb->charge);
+	cb->charge -= paged;
+	sk_wmem_queued_add(sk, -(int)paged);
+	sk_mem_uncharge(sk, paged);
+	return 0;
+}
+
+/* The largest skb sendmsg builds: whole segments up to what the device
+ * takes in one GSO skb and no more than half the peer's largest window
+ * (tcp_xmit_size_goal, tcp_bound_to_half_wnd).
+ */
+unsigned int xtcp_size_goal(struct sock *sk, unsigned int mss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 goal, cutoff, segs;
+
+	if (!sk_can_gso(sk))
+		return mss;
+	goal = READ_ONCE(sk->sk_gso_max_size) - 1 - MAX_TCP_HEADER;
+	cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window >> 1 :
+						    tp->max_window;
+	if (cutoff && goal > cutoff)
+		goal = cutoff;
+	segs = min_t(u32, goal / mss, READ_ONCE(sk->sk_gso_max_segs));
+	return max(segs, 1U) * mss;
+}
+
+/* Minshall's variant of Nagle: a sub-MSS segment (or a partial last
+ * segment of a GSO skb) is held while an earlier small one is
+ * unacknowledged, or always under TCP_CORK/MSG_MORE. True means hold.
+ */
+static bool xtcp_nagle_check(bool partial, const struct tcp_sock *tp,
+			     int nonagle)
+{
+	return partial &&
+	       ((nonagle & TCP_NAGLE_CORK) ||
+		(!nonagle && tp->packets_out && after(tp->snd_sml, tp->snd_una) &&
+		 !after(tp->snd_sml, tp->snd_nxt)));
+}
+
+/* Whether a one-segment skb may go now (tcp_nagle_test). */
 static bool xtcp_nagle_test(const struct tcp_sock *tp,
 			    const struct sk_buff *skb, unsigned int mss,
 			    int nonagle)
@@ -361,14 +505,7 @@ static bool xtcp_nagle_test(const struct tcp_sock *tp,
 		return true;
 	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
 		return true;
-	if (skb->len >= mss)
-		return true;
-	if (nonagle & TCP_NAGLE_CORK)
-		return false;
-	if (nonagle)
-		return true;
-	return !(tp->packets_out && after(tp->snd_sml, tp->snd_una) &&
-		 !after(tp->snd_sml, tp->snd_nxt));
+	return !xtcp_nagle_check(skb->len < mss, tp, nonagle);
 }
 
 /* Segments the network holds, as Linux counts them for the cwnd test. */
@@ -376,6 +513,29 @@ static u32 xtcp_in_flight(const struct tcp_sock *tp)
 {
 	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
 	       tp->retrans_out;
+}
+
+/* How many bytes of a multi-segment skb go in one GSO skb: max_segs
+ * whole segments, within the peer's window, and a partial last segment
+ * only if Nagle lets it go (tcp_mss_split_point).
+ */
+static u32 xtcp_mss_split_point(struct sock *sk, const struct sk_buff *skb,
+				unsigned int mss, u32 max_segs, int nonagle)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 window = tcp_wnd_end(tp) - XTCP_SKB_CB(skb)->seq;
+	u32 max_len = mss * max_segs, needed, partial;
+
+	if (max_len <= window &&
+	    !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return max_len;
+	needed = min(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	partial = needed % mss;
+	if (xtcp_nagle_check(partial != 0, tp, nonagle))
+		return needed - partial;
+	return needed;
 }
 
 /* A sent segment leaves the write queue for the retransmit queue. */
@@ -389,7 +549,7 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	__skb_unlink(skb, &sk->sk_write_queue);
 	__skb_queue_tail(&xp->rtx_queue, skb);
 	WRITE_ONCE(tp->snd_nxt, cb->end_seq);
-	tp->packets_out++;
+	tp->packets_out += xtcp_skb_pcount(skb);
 
 	if (!tp->rx_opt.tstamp_ok && !xp->rtt_pending) {
 		xp->rtt_pending = true;
@@ -401,21 +561,26 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Send queued segments while the peer's window, the congestion window
- * and Nagle allow. Returns true when data is queued but nothing is in
- * flight to clock it out (the caller arms the zero-window probe).
+ * Send queued data while the peer's window, the congestion window and
+ * Nagle allow, as GSO skbs of up to the device's limit whose segments
+ * the device (or the stack's software GSO) cuts at mss. Returns true
+ * when data is queued but nothing is in flight to clock it out (the
+ * caller arms the zero-window probe).
  */
 bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	u32 max_segs = xtcp_size_goal(sk, mss) / mss;
 	struct sk_buff *skb;
 	int reason;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		u32 end;
+		u32 end, in_flight, limit;
 
-		if (xtcp_in_flight(tp) >= tcp_snd_cwnd(tp)) {
+		xtcp_set_tso_segs(skb, mss);
+		in_flight = xtcp_in_flight(tp);
+		if (in_flight >= tcp_snd_cwnd(tp)) {
 			reason = XTCP_HOLD_CWND;
 			goto hold;
 		}
@@ -431,18 +596,26 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 			    usable && usable < skb->len &&
 			    usable >= (tp->max_window >> 1) &&
 			    !xtcp_fragment(sk, &sk->sk_write_queue, skb,
-					   usable, gfp))
+					   usable, mss, gfp))
 				continue;
 			reason = XTCP_HOLD_RWND;
 			goto hold;
 		}
-		if (!xtcp_nagle_test(tp, skb, mss, nonagle)) {
-			reason = (nonagle & TCP_NAGLE_CORK) ? XTCP_HOLD_CORK :
-							      XTCP_HOLD_NAGLE;
-			goto hold;
+		if (xtcp_skb_pcount(skb) == 1) {
+			if (!xtcp_nagle_test(tp, skb, mss, nonagle)) {
+				reason = (nonagle & TCP_NAGLE_CORK) ?
+					 XTCP_HOLD_CORK : XTCP_HOLD_NAGLE;
+				goto hold;
+			}
+			limit = mss;
+		} else {
+			limit = xtcp_mss_split_point(sk, skb, mss,
+						     min(tcp_snd_cwnd(tp) - in_flight,
+							 max_segs), nonagle);
 		}
-		if (skb->len > mss &&
-		    xtcp_fragment(sk, &sk->sk_write_queue, skb, mss, gfp)) {
+		if (skb->len > limit &&
+		    xtcp_fragment(sk, &sk->sk_write_queue, skb, limit, mss,
+				  gfp)) {
 			reason = XTCP_HOLD_ERROR;
 			goto hold;
 		}
@@ -457,7 +630,8 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 			reason = XTCP_HOLD_ERROR;
 			goto hold;
 		}
-		if (skb->len < mss)
+		/* Minshall: remember the end of a sent partial segment. */
+		if (skb->len < xtcp_skb_pcount(skb) * mss)
 			tp->snd_sml = cb->end_seq;
 		xtcp_event_new_data_sent(sk, skb);
 	}
@@ -465,7 +639,11 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 
 hold:
 	trace_xtcp_write_xmit(sk, skb, reason);
-	return !tp->packets_out && reason == XTCP_HOLD_RWND;
+	/* Data held with nothing in flight to clock it out: the probe
+	 * timer sends it (window closed, or a corked partial segment,
+	 * whose 200 ms ceiling this is) as tcp_write_xmit() arranges.
+	 */
+	return !tp->packets_out;
 }
 
 static bool xtcp_forced_push(const struct tcp_sock *tp)
@@ -567,8 +745,9 @@ int xtcp_write_wakeup(struct sock *sk)
 		seg_size = min(seg_size, mss);
 		if (seg_size < skb->len &&
 		    xtcp_fragment(sk, &sk->sk_write_queue, skb, seg_size,
-				  GFP_ATOMIC))
+				  mss, GFP_ATOMIC))
 			return -ENOMEM;
+		xtcp_set_tso_segs(skb, mss);
 		cb->tcp_flags |= TCPHDR_PSH;
 		if (xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC))
 			return -ENOBUFS;
@@ -626,6 +805,7 @@ void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags)
 	cb->seq = tp->write_seq;
 	cb->end_seq = tp->write_seq;
 	cb->tcp_flags = flags;
+	xtcp_skb_pcount_set(skb, 1);
 	if (sk_wmem_schedule(sk, skb->truesize)) {
 		sk_wmem_queued_add(sk, skb->truesize);
 		sk_mem_charge(sk, skb->truesize);
@@ -673,7 +853,7 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	unsigned int mss = xtcp_current_mss(sk);
-	int err;
+	int err, pcount;
 
 	/* Partly acknowledged: send only what is still outstanding. */
 	if (before(cb->seq, tp->snd_una)) {
@@ -684,22 +864,19 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 			cb->seq++;
 			trim--;
 		}
-		if (trim) {
-			if (!pskb_pull(skb, trim))
-				return -ENOMEM;
-			cb->seq += trim;
-		}
+		if (trim && xtcp_trim_head(sk, skb, trim))
+			return -ENOMEM;
 	}
+	/* One segment at the current MSS (which PMTU discovery may have
+	 * lowered); the rest stays behind with the same fate.
+	 */
 	if (skb->len > mss &&
-	    !xtcp_fragment(sk, &xp->rtx_queue, skb, mss, GFP_ATOMIC)) {
-		struct xtcp_skb_cb *ncb = XTCP_SKB_CB(skb_queue_next(&xp->rtx_queue,
-								   skb));
-		/* The new tail half is outstanding too, with the same fate. */
-		ncb->lost = cb->lost;
-		tp->packets_out++;
-		if (cb->lost)
-			tp->lost_out++;
-	}
+	    xtcp_fragment(sk, &xp->rtx_queue, skb, mss, mss, GFP_ATOMIC))
+		return -ENOMEM;
+	pcount = xtcp_skb_pcount(skb);
+	xtcp_set_tso_segs(skb, mss);
+	if (pcount != xtcp_skb_pcount(skb))
+		xtcp_adjust_pcount(sk, skb, pcount - xtcp_skb_pcount(skb));
 
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = div_u64(cb->when_us, USEC_PER_MSEC) ? :
@@ -710,10 +887,10 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	trace_xtcp_retransmit(sk, skb);
 	if (cb->lost && !cb->retrans_out) {
 		cb->retrans_out = 1;
-		tp->retrans_out++;
+		tp->retrans_out += xtcp_skb_pcount(skb);
 	}
 	cb->retrans++;
-	tp->total_retrans++;
+	tp->total_retrans += xtcp_skb_pcount(skb);
 	tp->bytes_retrans += skb->len;
 	xtcp_mib_inc(sk, XTCP_MIB_RETRANSSEGS);
 	/* Karn: a retransmitted segment gives no RTT sample. */
@@ -727,9 +904,10 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb, *tmp;
+	struct sk_buff *skb;
 
-	skb_queue_walk_safe(&xp->rtx_queue, skb, tmp) {
+	/* Not the _safe walk: a split inserts the rest right after skb. */
+	skb_queue_walk(&xp->rtx_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
 		if (!cb->lost || cb->retrans_out)

@@ -199,6 +199,10 @@ static int xtcp_init_sock(struct sock *sk)
 
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = xtcp_write_space;
+	/* Before any sk_setup_caps(): sk_can_gso() reads it (active and
+	 * passive opens, children inherit it from the listener).
+	 */
+	sk->sk_gso_type = SKB_GSO_TCPV4;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	inet_set_bit(IS_ICSK, sk);
 

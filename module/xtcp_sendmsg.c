@@ -78,7 +78,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int flags = msg->msg_flags;
-	unsigned int mss_now;
+	unsigned int mss_now, size_goal;
 	int copied = 0, err;
 	long timeo;
 
@@ -93,6 +93,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 	mss_now = xtcp_current_mss(sk);
+	size_goal = xtcp_size_goal(sk, mss_now);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -104,10 +105,12 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 		int copy = 0, i;
 		bool merge;
 
-		/* Append to the unsent tail segment while it has room. */
+		/* Append to the unsent tail skb while it has room: it grows
+		 * to size_goal, several segments the device cuts (GSO).
+		 */
 		if (skb && XTCP_SKB_CB(skb)->charge &&
 		    !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)))
-			copy = (int)mss_now - (int)skb->len;
+			copy = (int)size_goal - (int)skb->len;
 
 		if (copy <= 0) {
 new_segment:
@@ -117,7 +120,7 @@ new_segment:
 			if (!skb)
 				goto wait_for_space;
 			xtcp_entail(sk, skb, TCPHDR_ACK);
-			copy = mss_now;
+			copy = size_goal;
 		}
 
 		if (copy > msg_data_left(msg))
@@ -158,10 +161,10 @@ new_segment:
 
 		if (!msg_data_left(msg))
 			break;
-		if (skb->len < mss_now)
+		if (skb->len < size_goal)
 			continue;
 
-		/* A full segment: send it if nothing is in the way. */
+		/* A full skb: send it if nothing is in the way. */
 		if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1))) {
 			XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
 			tp->pushed_seq = tp->write_seq;
@@ -180,6 +183,7 @@ wait_for_space:
 		if (err)
 			goto do_error;
 		mss_now = xtcp_current_mss(sk);
+		size_goal = xtcp_size_goal(sk, mss_now);
 	}
 
 	if (copied)

@@ -137,7 +137,8 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	skb_queue_walk(&xp->rtx_queue, skb) {
 		XTCP_SKB_CB(skb)->retrans_out = 0;
 		XTCP_SKB_CB(skb)->lost = !XTCP_SKB_CB(skb)->sacked;
-		tp->lost_out += XTCP_SKB_CB(skb)->lost;
+		if (XTCP_SKB_CB(skb)->lost)
+			tp->lost_out += xtcp_skb_pcount(skb);
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_RTOS);
 
@@ -188,6 +189,15 @@ static void xtcp_probe_timer(struct sock *sk)
 		return;
 	}
 	xtcp_write_wakeup(sk);
+	if (tp->packets_out || skb_queue_empty(&sk->sk_write_queue)) {
+		/* Data went out (a corked remainder, or the window opened):
+		 * the retransmission timer watches it now.
+		 */
+		icsk->icsk_probes_out = 0;
+		icsk->icsk_backoff = 0;
+		icsk->icsk_probes_tstamp = 0;
+		return;
+	}
 	icsk->icsk_probes_out++;
 	if (icsk->icsk_backoff < READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_retries2))
 		icsk->icsk_backoff++;

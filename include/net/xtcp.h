@@ -77,9 +77,26 @@ struct xtcp_skb_cb {
 	u32 ts_val;			/* input: timestamp option value */
 	u32 ts_ecr;			/* input: timestamp echo reply */
 	bool has_ts;
+	u16 mss;			/* gso_size its segment count is for */
+	u16 pcount;			/* segments it stands for */
 };
 
+/* A queued skb stands for xtcp_skb_pcount() segments of cb->mss bytes
+ * (its gso_segs when it is sent); the scoreboard (packets_out,
+ * sacked_out, lost_out, retrans_out) counts segments, not skbs.
+ * tcp_skb_pcount() cannot serve: it reads TCP's own skb->cb layout.
+ */
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+static inline int xtcp_skb_pcount(const struct sk_buff *skb)
+{
+	return XTCP_SKB_CB(skb)->pcount;
+}
+
+static inline void xtcp_skb_pcount_set(struct sk_buff *skb, int segs)
+{
+	XTCP_SKB_CB(skb)->pcount = segs;
+}
 
 /* Why write_xmit stopped (the xtcp:write_xmit tracepoint's reason). */
 enum xtcp_hold_reason {
@@ -231,6 +248,12 @@ void xtcp_send_fin(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t gfp);
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 unsigned int xtcp_current_mss(struct sock *sk);
+unsigned int xtcp_size_goal(struct sock *sk, unsigned int mss);
+void xtcp_set_tso_segs(struct sk_buff *skb, unsigned int mss);
+int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
+		  struct sk_buff *skb, u32 len, unsigned int mss, gfp_t gfp);
+int xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
+void xtcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr);
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
 u32 xtcp_select_window(struct sock *sk);
 

@@ -13,3 +13,11 @@ TEST_FILES += proto_wire.py
 # 50 x (load, XTCP<->TCP traffic in fresh namespaces, unload): no socket
 # left, unload succeeds, no slab or refcount complaint in the kernel log.
 TEST_PROGS += proto_cycles.sh
+
+# Send path (issue 4). send_lib.sh: veth pair xs0/xp0, captures, the
+# net:net_dev_queue tracepoint; send_sock.py drives AF_XTCP sockets from
+# Python; send_pcap.py reads the captures.
+TEST_FILES += send_lib.sh
+# GSO: multi-segment skbs reach the device; the peer sees <= MSS segments
+# with valid sums.
+TEST_PROGS += send_gso.sh

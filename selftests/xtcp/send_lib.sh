@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the send-path tests (send_*.sh): a SUT namespace running
+# xtcp and a peer namespace running stock Linux TCP, joined by a veth
+# pair whose ends have distinct names (xs0 in the SUT, xp0 at the peer)
+# so device-layer tracepoints tell the two directions apart; captures in
+# the peer namespace; the kernel's net:net_dev_queue tracepoint.
+# Source it after lib.sh.
+
+SEND_XC=$(dirname "${BASH_SOURCE[0]}")/xtcp_connect
+
+# send_netns SUT PEER: 10.0.1.1/24 on xs0 in SUT, 10.0.1.2/24 on xp0.
+send_netns() {
+	local a=$1 b=$2
+	modprobe veth || return 1
+	ip netns add "$a" && ip netns add "$b" || return 1
+	ip -n "$a" link set lo up
+	ip -n "$b" link set lo up
+	ip link add xs0 netns "$a" type veth peer name xp0 netns "$b" || return 1
+	ip -n "$a" addr add 10.0.1.1/24 dev xs0
+	ip -n "$b" addr add 10.0.1.2/24 dev xp0
+	ip -n "$a" link set xs0 up
+	ip -n "$b" link set xp0 up
+}
+
+# Tracing -----------------------------------------------------------------
+
+send_tracefs() {
+	local t=/sys/kernel/tracing
+	[ -d "$t"/events ] || mount -t tracefs nodev "$t" 2>/dev/null
+	[ -d "$t"/events ] || return 1
+	echo "$t"
+}
+
+# trace_devq_start DEV: record net:net_dev_queue for DEV only (what the
+# device layer was handed, before any GSO segmentation).
+trace_devq_start() {
+	local t
+	t=$(send_tracefs) || return 1
+	echo 0 >"$t"/tracing_on
+	echo >"$t"/trace
+	echo 4096 >"$t"/buffer_size_kb
+	echo "name == \"$1\"" >"$t"/events/net/net_dev_queue/filter || return 1
+	echo 1 >"$t"/events/net/net_dev_queue/enable
+	echo 1 >"$t"/tracing_on
+}
+
+# trace_devq_stop FILE: stop and write the recorded lengths to FILE.
+trace_devq_stop() {
+	local t
+	t=$(send_tracefs) || return 1
+	echo 0 >"$t"/tracing_on
+	echo 0 >"$t"/events/net/net_dev_queue/enable
+	echo 0 >"$t"/events/net/net_dev_queue/filter
+	sed -n 's/.*net_dev_queue:.* len=\([0-9]*\).*/\1/p' "$t"/trace >"$1"
+	echo >"$t"/trace
+}
+
+# Captures ----------------------------------------------------------------
+
+# cap_start NS DEV FILE [FILTER]: tcpdump into FILE until cap_stop.
+cap_start() {
+	local i
+	rm -f "$3" "$3.err"
+	ip netns exec "$1" tcpdump -U -n -i "$2" -w "$3" ${4:-tcp} \
+		2>"$3.err" &
+	CAP_PID=$!
+	for i in $(seq 50); do
+		grep -q "listening on" "$3.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cap_stop() {
+	sleep 0.3
+	kill -INT "$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+}
+
+# one_way SERVER_NS SERVER_FAM CLIENT_NS CLIENT_FAM ADDR PORT BYTES [ARGS]:
+# the client sends BYTES, the server sends nothing; the server's "recv"
+# must equal the client's "sent" (count and SHA-256).
+one_way() {
+	local sns=$1 sfam=$2 cns=$3 cfam=$4 addr=$5 port=$6 n=$7 tmp rc
+	shift 7
+	tmp=$(mktemp -d)
+	ip netns exec "$sns" timeout 120 "$SEND_XC" -l -s "$sfam" -p "$port" \
+		-n 0 -t 30 "$addr" >"$tmp/srv" 2>&1 &
+	local srv=$!
+	wait_listen "$sns" "$port" 10 || { echo "no listener"; rm -rf "$tmp"; return 1; }
+	ip netns exec "$cns" timeout 120 "$SEND_XC" -s "$cfam" -p "$port" \
+		-n "$n" -t 30 "$@" "$addr" >"$tmp/cli" 2>&1
+	rc=$?
+	wait $srv || rc=1
+	cat "$tmp/cli" "$tmp/srv"
+	if [ $rc = 0 ] && [ -n "$(grep '^sent' "$tmp/cli")" ] &&
+	   [ "$(grep '^sent' "$tmp/cli" | cut -d' ' -f2-)" = \
+	     "$(grep '^recv' "$tmp/srv" | cut -d' ' -f2-)" ]; then
+		rc=0
+	else
+		echo "transfer failed or data differs"
+		rc=1
+	fi
+	rm -rf "$tmp"
+	return $rc
+}
