@@ -9,6 +9,7 @@
 XA=xa XB=xb
 XA_IP=10.0.3.1 XB_IP=10.0.3.2
 XIGB_KO=${XIGB_KO:-$XTCP_TOP/driver/xtcp_igb.ko}
+XIGB_POOLS=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/igb_pagepools.py
 
 # xigb_need_nics: skip (exit 4) unless the runner gave us the two NICs.
 xigb_need_nics() {
@@ -154,4 +155,25 @@ xigb_transfer() {
 	fi
 	rm -rf "$dir"
 	return $rc
+}
+
+# xigb_pools NS: the page pools (live, or detached with pages still out)
+# of namespace NS, one line each (igb_pagepools.py)
+xigb_pools() {
+	ip netns exec "$1" "$XIGB_POOLS"
+}
+
+xigb_no_pools() {
+	[ -z "$(xigb_pools "$1")" ]
+}
+
+# xigb_pools_gone: after xtcp_igb went away, every page pool it had is
+# destroyed, i.e. all its pages came back (a pool with pages out outlives
+# its netdev, moved to the namespace's lo). Waits up to 10 s.
+xigb_pools_gone() {
+	XIGB_WAIT=10 xigb_wait xigb_no_pools $XA && xigb_no_pools $XB &&
+		return 0
+	echo "page pools left:"
+	xigb_pools $XA
+	return 1
 }

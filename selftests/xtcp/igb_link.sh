@@ -63,9 +63,19 @@ t_nothing_in_flight() {
 	[ "$inflight" = 0 ] && [ "$(xigb_stat $XA "$XA_DEV" tx_timeout_count)" = 0 ]
 }
 
-ktap_header 4
+# every RX page came back after the flap: once unloaded, no page pool
+# is left (a pool with pages out would outlive the driver)
+t_unload_no_pool_left() {
+	local n
+
+	n=$(xigb_pools $XA | wc -l)
+	echo "$n page pools before unload"
+	[ "$n" -ge 1 ] && rmmod xtcp_igb && xigb_pools_gone
+}
+
+ktap_header 5
 if ! xigb_wire_up; then
-	for t in link_off link_on flap_during_transfer nothing_in_flight; do
+	for t in link_off link_on flap_during_transfer nothing_in_flight unload_no_pool_left; do
 		ktap_result 1 $t "wire setup failed"
 	done
 	ktap_finish
@@ -74,4 +84,5 @@ ktap_run carrier_off_on_link_down t_link_off
 ktap_run carrier_on_traffic_on_link_up t_link_on
 ktap_run transfer_spans_link_flap t_flap_during_transfer
 ktap_run nothing_left_in_flight t_nothing_in_flight
+ktap_run unload_leaves_no_page_pool t_unload_no_pool_left
 ktap_finish
