@@ -43,6 +43,18 @@ static void xtcp_leave_memory_pressure(struct sock *sk)
 		WRITE_ONCE(xtcp_memory_pressure, 0);
 }
 
+/* Unsent bytes below TCP_NOTSENT_LOWAT (or the sysctl): what sendmsg
+ * and poll ask besides the send buffer (tcp_stream_memory_free). With
+ * wake, the wakeup waits until half the mark is left.
+ */
+static bool xtcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 notsent = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
+
+	return (notsent << wake) < tcp_notsent_lowat(tp);
+}
+
 /* sk_write_space for a stream socket, as sk_stream_write_space(). */
 static void xtcp_write_space(struct sock *sk)
 {
@@ -584,6 +596,7 @@ struct proto xtcp_prot = {
 	.keepalive		= xtcp_set_keepalive,
 	.recvmsg		= xtcp_recvmsg,
 	.sendmsg		= xtcp_sendmsg,
+	.stream_memory_free	= xtcp_stream_memory_free,
 	.backlog_rcv		= xtcp_backlog_rcv,
 	.release_cb		= xtcp_release_cb,
 	.hash			= xtcp_hash,
@@ -592,7 +605,6 @@ struct proto xtcp_prot = {
 	.put_port		= inet_put_port,
 	.enter_memory_pressure	= xtcp_enter_memory_pressure,
 	.leave_memory_pressure	= xtcp_leave_memory_pressure,
-	.stream_memory_free	= NULL,
 	.sockets_allocated	= &xtcp_sockets_allocated,
 	.orphan_count		= &xtcp_orphan_count,
 	.memory_allocated	= &xtcp_memory_allocated,

@@ -108,6 +108,11 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 		else
 			WRITE_ONCE(icsk->icsk_user_timeout, val);
 		break;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(tp->notsent_lowat, val);
+		/* A higher mark may make the socket writable now. */
+		sk->sk_write_space(sk);
+		break;
 	case TCP_LINGER2:
 		if (val < 0)
 			WRITE_ONCE(tp->linger2, -1);
@@ -193,6 +198,9 @@ static int xtcp_getsockopt_tcp(struct sock *sk, int optname,
 	case TCP_SYNCNT:
 		val = READ_ONCE(icsk->icsk_syn_retries) ? :
 		      READ_ONCE(net->ipv4.sysctl_tcp_syn_retries);
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = READ_ONCE(tp->notsent_lowat);
 		break;
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(icsk->icsk_user_timeout);

@@ -21,3 +21,10 @@ TEST_FILES += send_lib.sh
 # GSO: multi-segment skbs reach the device; the peer sees <= MSS segments
 # with valid sums.
 TEST_PROGS += send_gso.sh
+# Push decision on the wire: Nagle/Minshall, TCP_NODELAY, TCP_CORK (and
+# its 200 ms ceiling), MSG_MORE, NODELAY flushing a held segment.
+TEST_PROGS += send_nagle.sh
+# Send buffer: EAGAIN/POLLOUT, SO_SNDTIMEO partial count, NOTSENT_LOWAT,
+# SIOCOUTQ(NSD), EPIPE.
+TEST_PROGS += send_sndbuf.sh
+TEST_FILES += send_sock.py send_pcap.py

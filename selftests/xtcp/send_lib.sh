@@ -62,6 +62,7 @@ trace_devq_stop() {
 # cap_start NS DEV FILE [FILTER]: tcpdump into FILE until cap_stop.
 cap_start() {
 	local i
+	CAP_FILE=$3
 	rm -f "$3" "$3.err"
 	ip netns exec "$1" tcpdump -U -n -i "$2" -w "$3" ${4:-tcp} \
 		2>"$3.err" &
@@ -73,8 +74,17 @@ cap_start() {
 	return 1
 }
 
+# cap_stop: a loaded guest's tcpdump may lag the ring buffer; SIGINT
+# would drop what it has not read yet, so wait for the file to settle.
 cap_stop() {
+	local i a b
 	sleep 0.3
+	for i in $(seq 20); do
+		a=$(stat -c %s "$CAP_FILE" 2>/dev/null)
+		sleep 0.5
+		b=$(stat -c %s "$CAP_FILE" 2>/dev/null)
+		[ "$a" = "$b" ] && break
+	done
 	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 }
