@@ -150,11 +150,15 @@ scenario_queue() {
 		{ echo "# /proc/net/xtcp differs from /proc/net/tcp"; return 1; }
 }
 
-# syn_sent FAM FILE: a connect to a host that does not exist stays in
-# SYN_SENT with the retransmit timer.
+# syn_sent FAM FILE: a connect to a host that does not answer stays in
+# SYN_SENT with the retransmit timer. The host has a static neighbour
+# entry: without one, ARP fails after 3 s and the connect ends with
+# EHOSTUNREACH (for both stacks), which raced with the polling below.
 syn_sent() {
 	local c l
 
+	ip -n $NS1 neigh replace 10.0.1.99 lladdr 02:00:00:00:00:63 \
+		nud permanent dev veth0 || return 1
 	ip netns exec $NS1 timeout 20 "$TL_XC" -s "$1" -p 5339 -t 20 10.0.1.99 \
 		>/dev/null 2>&1 &
 	c=$!
