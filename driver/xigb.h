@@ -87,16 +87,23 @@ struct xigb_rx_buffer {
 	struct page *page;
 };
 
+/*
+ * Two writers, two seqcounts: xigb_xmit_frame() under the TX queue lock
+ * (ring->syncp) and xigb_clean_tx() in NAPI (ring->clean_syncp).
+ */
 struct xigb_tx_stats {
-	u64 packets;
-	u64 bytes;
+	/* xmit side */
 	u64 tso_packets;	/* skbs handed to the hardware for TSO */
 	u64 csum_offload;
 	u64 stops;		/* queue stopped for lack of descriptors */
-	u64 restarts;		/* queue woken again (by clean or by a race) */
+	u64 restarts;		/* stopped queue found room again at once */
 	u64 busy;		/* NETDEV_TX_BUSY returned: should stay 0 */
 	u64 dma_errors;
 	u64 early_reaps;	/* done at the doorbell: NAPI run without IRQ */
+	/* clean side */
+	u64 packets;
+	u64 bytes;
+	u64 wakes;		/* stopped queue woken by the clean */
 };
 
 struct xigb_rx_stats {
@@ -128,6 +135,7 @@ struct xigb_ring {
 	u16 next_to_clean;
 	u8 queue_index;
 	struct u64_stats_sync syncp;
+	struct u64_stats_sync clean_syncp;	/* TX: xigb_clean_tx()'s stats */
 	union {
 		struct xigb_tx_stats tx_stats;
 		struct xigb_rx_stats rx_stats;

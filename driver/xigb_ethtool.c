@@ -15,14 +15,17 @@
 struct xigb_stat {
 	const char *name;
 	size_t offset;
+	bool clean;	/* written by the TX clean (clean_syncp) */
 };
 
-#define XIGB_TX_STAT(m)	{ #m, offsetof(struct xigb_tx_stats, m) }
-#define XIGB_RX_STAT(m)	{ #m, offsetof(struct xigb_rx_stats, m) }
+#define XIGB_TX_STAT(m)	{ #m, offsetof(struct xigb_tx_stats, m), false }
+#define XIGB_TXC_STAT(m) { #m, offsetof(struct xigb_tx_stats, m), true }
+#define XIGB_RX_STAT(m)	{ #m, offsetof(struct xigb_rx_stats, m), false }
 
+/* "restarts" counts both ways a stopped queue runs again (+ wakes) */
 static const struct xigb_stat xigb_tx_stat_desc[] = {
-	XIGB_TX_STAT(packets),
-	XIGB_TX_STAT(bytes),
+	XIGB_TXC_STAT(packets),
+	XIGB_TXC_STAT(bytes),
 	XIGB_TX_STAT(tso_packets),
 	XIGB_TX_STAT(csum_offload),
 	XIGB_TX_STAT(stops),
@@ -289,6 +292,11 @@ static void xigb_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 	}
 }
 
+static u64 xigb_stat_read(const void *stats, const struct xigb_stat *desc)
+{
+	return *(const u64 *)((const u8 *)stats + desc->offset);
+}
+
 static void xigb_get_ethtool_stats(struct net_device *netdev,
 				   struct ethtool_stats *stats, u64 *data)
 {
@@ -311,21 +319,34 @@ static void xigb_get_ethtool_stats(struct net_device *netdev,
 	for (q = 0; q < adapter->num_queues; q++) {
 		struct xigb_q_vector *q_vector = adapter->q_vector[q];
 		struct xigb_ring *tx = &q_vector->tx, *rx = &q_vector->rx;
-		u64 *p;
+		u64 *p, wakes;
 
 		do {
 			start = u64_stats_fetch_begin(&tx->syncp);
-			for (i = 0, p = data; i < XIGB_TX_NSTATS; i++)
-				*p++ = *(u64 *)((u8 *)&tx->tx_stats +
-						xigb_tx_stat_desc[i].offset);
+			for (i = 0, p = data; i < XIGB_TX_NSTATS; i++, p++)
+				if (!xigb_tx_stat_desc[i].clean)
+					*p = xigb_stat_read(&tx->tx_stats,
+							    &xigb_tx_stat_desc[i]);
 		} while (u64_stats_fetch_retry(&tx->syncp, start));
+		do {
+			start = u64_stats_fetch_begin(&tx->clean_syncp);
+			for (i = 0, p = data; i < XIGB_TX_NSTATS; i++, p++)
+				if (xigb_tx_stat_desc[i].clean)
+					*p = xigb_stat_read(&tx->tx_stats,
+							    &xigb_tx_stat_desc[i]);
+			wakes = tx->tx_stats.wakes;
+		} while (u64_stats_fetch_retry(&tx->clean_syncp, start));
+		for (i = 0; i < XIGB_TX_NSTATS; i++)
+			if (xigb_tx_stat_desc[i].offset ==
+			    offsetof(struct xigb_tx_stats, restarts))
+				data[i] += wakes;
 		data += XIGB_TX_NSTATS;
 
 		do {
 			start = u64_stats_fetch_begin(&rx->syncp);
 			for (i = 0, p = data; i < XIGB_RX_NSTATS; i++)
-				*p++ = *(u64 *)((u8 *)&rx->rx_stats +
-						xigb_rx_stat_desc[i].offset);
+				*p++ = xigb_stat_read(&rx->rx_stats,
+						      &xigb_rx_stat_desc[i]);
 		} while (u64_stats_fetch_retry(&rx->syncp, start));
 		data += XIGB_RX_NSTATS;
 

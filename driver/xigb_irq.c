@@ -167,6 +167,7 @@ static void xigb_init_ring(struct xigb_adapter *adapter,
 	ring->dev = &adapter->pdev->dev;
 	ring->queue_index = idx;
 	u64_stats_init(&ring->syncp);
+	u64_stats_init(&ring->clean_syncp);
 }
 
 static int xigb_alloc_q_vectors(struct xigb_adapter *adapter)

@@ -361,9 +361,12 @@ static void xigb_get_stats64(struct net_device *netdev,
 		u64 pkts, bytes, drops, ferr;
 
 		do {
-			start = u64_stats_fetch_begin(&tx->syncp);
+			start = u64_stats_fetch_begin(&tx->clean_syncp);
 			pkts = tx->tx_stats.packets;
 			bytes = tx->tx_stats.bytes;
+		} while (u64_stats_fetch_retry(&tx->clean_syncp, start));
+		do {
+			start = u64_stats_fetch_begin(&tx->syncp);
 			drops = tx->tx_stats.dma_errors;
 		} while (u64_stats_fetch_retry(&tx->syncp, start));
 		stats->tx_packets += pkts;

@@ -532,12 +532,12 @@ bool xigb_clean_tx(struct xigb_q_vector *q_vector, int napi_budget)
 					  test_bit(XIGB_STATE_DOWN,
 						   &adapter->state));
 
-	u64_stats_update_begin(&ring->syncp);
+	u64_stats_update_begin(&ring->clean_syncp);
 	ring->tx_stats.packets += pkts;
 	ring->tx_stats.bytes += bytes;
 	if (!woke)
-		ring->tx_stats.restarts++;
-	u64_stats_update_end(&ring->syncp);
+		ring->tx_stats.wakes++;
+	u64_stats_update_end(&ring->clean_syncp);
 
 	u64_stats_update_begin(&q_vector->syncp);
 	q_vector->tx_cleaned_desc += descs;
