@@ -1,43 +1,64 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# What xtcp's tracepoints cost when nobody listens.
+# What xtcp's tracepoints cost when nobody listens, measured in ONE guest
+# boot so that boot-to-boot and host-load drift cancel out.
 #
-# Three variants of the same xtcp.ko are compared on the same veth path,
-# with xbench (tools/bench) as the load. A socket in TIME_WAIT pins the
-# module, so each guest boot loads one build: boots alternate between the
-# baseline and the shipped module, and in the shipped one "off" and "on"
-# runs are interleaved:
-#   notp      the sources with every trace_xtcp_*() compiled out (empty
-#             inline stubs, xtcp_trace.o not linked): the baseline
-#   off       the module as shipped, events disabled (the static-key NOP)
-#   on        the module as shipped, xtcp:* enabled into a tracefs ring
-# "on" shows that the measurement can see a cost at all.
+# Two builds of the same sources are loaded side by side:
+#   xtcp.ko       the module as shipped (family from its default)
+#   xtcp_notp.ko  the same sources with every trace_xtcp_*() compiled out
+#                 (empty inline stubs, xtcp_trace.o not linked), its own
+#                 module, proto and /proc names, registered as family 23
+# Each socket belongs to one module, so a sender picks the build with
+# $XTCP_FAMILY. The same AF_XTCP -> stock TCP transfer over veth runs as
+#   notp  baseline build
+#   off   shipped build, events disabled (the static-key NOP)
+#   on    shipped build, xtcp:* enabled into a tracefs instance
+# in ABBA order per round (notp off on on off notp), so a slow drift of the
+# host weighs on every variant alike. "on" shows the measurement can see a
+# cost at all. Per run: the sender's task-clock (perf stat, a software
+# counter: TCG has no PMU) per MiB sent, and the throughput.
 #
-# Usage (host):  tools/trace/tp-cost.sh [--reps N] [--secs S] [--boots B]
-#                                      [--out DIR]
-#   builds the baseline into DIR/notp, then boots B guests (baseline,
-#   shipped, baseline, ...) and writes DIR/tp-cost.txt.
+# Under plain TCG the guest's clocks follow the host's, and a shared host
+# makes one run 3x another. So the guest runs with QEMU's -icount shift=0
+# (single-threaded TCG): guest time advances 1 ns per instruction executed,
+# and the sender's task-clock becomes its instruction count, whatever the
+# host does. tools/xvm has no option for it: a qemu-system-x86_64 wrapper
+# first in PATH adds it (--no-icount for plain TCG). One vCPU (--smp 1 by
+# default): with two, guest time also advances with what the other vCPU
+# executes while the sender runs.
+#
+# Usage (host):  tools/trace/tp-cost.sh [--rounds N] [--mib M] [--out DIR]
+#                                      [--no-icount] [--smp N] [--chunk B]
+#   --chunk B: the sender writes 1..B bytes at a time (xtcp_connect -c):
+#   many sendmsg calls and small segments, the most tracepoint sites per
+#   byte (the default writes up to 1 MiB and xtcp sends GSO skbs).
+#   builds xtcp_notp.ko into DIR, boots one guest, writes DIR/raw.txt and
+#   DIR/tp-cost.txt (per variant: median, quartiles; paired per round:
+#   off vs notp and on vs notp).
 set -euo pipefail
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
-reps=5 secs=2 out=/tmp/xtcp-tp-cost boots=4
-guest='' build=''
+rounds=12 mib=32 out=/tmp/xtcp-tp-cost guest='' icount=1 smp=1 chunk=''
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--reps) reps=$2; shift 2 ;;
-	--secs) secs=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--mib) mib=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	--boots) boots=$2; shift 2 ;;
-	--guest) guest=1; build=$2; shift 2 ;;
-	*) echo "usage: $0 [--reps N] [--secs S] [--out DIR]" >&2; exit 2 ;;
+	--guest) guest=1; shift ;;
+	--no-icount) icount=''; shift ;;
+	--smp) smp=$2; shift 2 ;;
+	--chunk) chunk=$2; shift 2 ;;
+	*) echo "usage: $0 [--rounds N] [--mib M] [--out DIR]" >&2; exit 2 ;;
 	esac
 done
 
 kdir=/lib/modules/6.12.117+deb12-amd64/build
+NOTP_FAMILY=23
 
 # The baseline: a copy of module/ whose every tracepoint call is an empty
-# inline. Pre-defining the header guard makes <trace/events/xtcp.h> a no-op.
+# inline. Pre-defining the header guard makes <trace/events/xtcp.h> define
+# no event. Renamed so it loads beside the shipped module.
 build_notp() {
 	local d=$1/notp
 
@@ -45,31 +66,41 @@ build_notp() {
 	mkdir -p "$d/module"
 	cp "$top"/module/*.c "$top"/module/*.h "$d/module/" 2>/dev/null || true
 	cp -r "$top/include" "$d/include"
-	rm -f "$d/module/xtcp_trace.c"
+	rm -f "$d/module/xtcp_trace.c" "$d/module/xtcp.mod.c"
 	cat >"$d/module/notp.h" <<'EOF'
 /* SPDX-License-Identifier: GPL-2.0 */
 #define _TRACE_XTCP_H
 #include <linux/types.h>
 struct sock;
 struct sk_buff;
+struct neighbour;
 #define XTCP_NOTP_SK(n) \
 	static inline void trace_xtcp_##n(const struct sock *s, \
 					  const struct sk_buff *b) {}
 XTCP_NOTP_SK(sendmsg) XTCP_NOTP_SK(transmit_skb) XTCP_NOTP_SK(retransmit)
-XTCP_NOTP_SK(ip_queue_xmit) XTCP_NOTP_SK(ip_output) XTCP_NOTP_SK(neigh_output)
+XTCP_NOTP_SK(ip_queue_xmit) XTCP_NOTP_SK(ip_output)
+static inline void trace_xtcp_neigh_output(const struct sock *s,
+					   const struct sk_buff *b,
+					   const struct neighbour *n) {}
 static inline void trace_xtcp_push(const struct sock *s, int f, int m, int n) {}
 static inline void trace_xtcp_write_xmit(const struct sock *s,
 					 const struct sk_buff *b, int r) {}
 static inline void trace_xtcp_ack(const struct sock *s, u32 a, u32 b, u32 w) {}
 static inline void trace_xtcp_state(const struct sock *s, int o, int n) {}
 EOF
-	sed -e 's/ xtcp_trace\.o//' "$top/module/Kbuild" >"$d/module/Kbuild"
+	# names the kernel keeps unique: proc entries, the proto (its slab)
+	sed -i -e 's/"xtcp_snmp"/"xtcp_notp_snmp"/' -e 's/"xtcp"/"xtcp_notp"/' \
+		"$d/module/xtcp_proc.c"
+	sed -i 's/\.name\(\s*\)= "XTCP"/.name\1= "XTCP_NOTP"/' "$d/module/xtcp_proto.c"
+	sed -e 's/ xtcp_trace\.o//' -e 's/^obj-m += xtcp\.o/obj-m += xtcp_notp.o/' \
+		-e 's/^xtcp-y :=/xtcp_notp-y :=/' \
+		"$top/module/Kbuild" >"$d/module/Kbuild"
+	# shellcheck disable=SC2016 # $(src) is for make
 	echo 'ccflags-y += -include $(src)/notp.h' >>"$d/module/Kbuild"
 	make -s -C "$kdir" M="$d/module" modules >"$1/notp-build.log" 2>&1 ||
 		{ cat "$1/notp-build.log"; return 1; }
 	# no event may be left in the baseline
-	if grep -q __tracepoint_xtcp "$d/module/Module.symvers" ||
-	   nm "$d/module/xtcp.ko" | grep -q __tracepoint_xtcp; then
+	if nm "$d/module/xtcp_notp.ko" | grep -q __tracepoint_xtcp; then
 		echo "tp-cost: baseline still has tracepoints" >&2
 		return 1
 	fi
@@ -77,46 +108,63 @@ EOF
 
 # ---- guest part ----------------------------------------------------------
 
-bench_once() {	# bench_once VARIANT MODE: prints the xbench result line
-	local v=$1 mode=$2
+XC=$top/selftests/xtcp/xtcp_connect
+INST=/sys/kernel/tracing/instances/tpcost
 
-	if [ "$v" = on ]; then
-		# no sched_switch hook for task names: see xtrace_record.py
-		echo 0 >/sys/kernel/tracing/options/record-cmd
-		echo 4096 >/sys/kernel/tracing/buffer_size_kb
-		echo 1 >/sys/kernel/tracing/events/xtcp/enable
-		echo 1 >/sys/kernel/tracing/tracing_on
-	fi
-	ip netns exec tpc1 "$top/tools/bench/xbench" -m "$mode" -s XTCP \
-		-H 10.0.1.2 -p 5351 -t "$secs" 2>&1 | grep "mode=" | head -n 1
-	if [ "$v" = on ]; then
-		echo 0 >/sys/kernel/tracing/events/xtcp/enable
-		echo >/sys/kernel/tracing/trace
-	fi
+run_once() {	# run_once VARIANT ROUND: one transfer, one result line
+	local v=$1 r=$2 fam=$SHIPPED_FAMILY st res clk ms
+
+	[ "$v" = notp ] && fam=$NOTP_FAMILY
+	st=$(mktemp)
+	res=$(XTCP_FAMILY=$fam ip netns exec tpc1 perf stat -x, -e task-clock \
+		-o "$st" -- timeout 600 "$XC" -s XTCP -p 5351 -n "${mib}M" \
+		${chunk:+-c "$chunk"} -t 60 10.0.1.2) || { echo "variant=$v round=$r failed"; return 0; }
+	clk=$(awk -F, '$3 == "task-clock" { print $1 }' "$st")
+	ms=$(awk '$1 == "time_ms" { print $2 }' <<<"$res")
+	rm -f "$st"
+	# what "on" wrote: events now in the ring plus those overwritten
+	ev=$(cat "$INST"/per_cpu/cpu*/stats |
+		awk '$1 == "entries:" || $1 == "overrun:" { n += $2 } END { print n }')
+	echo "variant=$v round=$r mib=$mib chunk=${chunk:-1M} task_clock_ms=$clk time_ms=$ms events=$ev"
+	echo >"$INST/trace"
 }
 
 guest_main() {
-	local v mode line ko=$top/module/xtcp.ko variants="off on"
+	local r v
 
-	if [ "$build" = notp ]; then
-		# the guest sees the host's --out directory as $XVM_OUT
-		ko=${XVM_OUT:-$out}/notp/module/xtcp.ko
-		variants=notp
-	fi
 	. "$top/selftests/xtcp/lib.sh"
-	insmod "$ko"
+	insmod "$top/module/xtcp.ko"
+	insmod "${XVM_OUT:-$out}/notp/module/xtcp_notp.ko" family=$NOTP_FAMILY
+	SHIPPED_FAMILY=$(cat /sys/module/xtcp/parameters/family)
 	veth_pair tpc1 tpc2
-	ip netns exec tpc2 "$top/tools/bench/xbench" -l -p 5351 >/dev/null 2>&1 &
+	ip netns exec tpc2 timeout 3000 "$XC" -l -s TCP -p 5351 \
+		-I $((rounds * 6 + 10)) -t 600 0.0.0.0 >/dev/null 2>&1 &
 	sleep 1
-	for _ in $(seq "$reps"); do
-		for mode in bulk rr; do
-			for v in $variants; do
-				line=$(bench_once "$v" $mode)
-				echo "variant=$v $line"
-			done
+	# the instance exists throughout; only xtcp:* is switched, twice a
+	# round (bounded: toggling patches kernel text, slow under TCG)
+	[ -d /sys/kernel/tracing/instances ] ||
+		mount -t tracefs nodev /sys/kernel/tracing
+	mkdir -p "$INST"
+	echo 4096 >"$INST/buffer_size_kb"
+	# no sched_switch hook for task names (a global option): see
+	# xtrace_record.py
+	echo 0 >/sys/kernel/tracing/options/record-cmd
+	run_once notp 0 >/dev/null	# warm-up: page cache, ARP, slabs
+	run_once off 0 >/dev/null
+	for r in $(seq "$rounds"); do
+		for v in notp off on on off notp; do
+			if [ "$v" = on ] && [ "$(cat "$INST/events/xtcp/enable")" != 1 ]; then
+				echo 1 >"$INST/events/xtcp/enable"
+			fi
+			if [ "$v" != on ] && [ "$(cat "$INST/events/xtcp/enable")" != 0 ]; then
+				echo 0 >"$INST/events/xtcp/enable"
+				echo >"$INST/trace"
+			fi
+			run_once $v "$r"
 		done
 	done
-	kill %1
+	echo 0 >"$INST/events/xtcp/enable"
+	kill %1 2>/dev/null || true
 }
 
 if [ -n "$guest" ]; then
@@ -126,41 +174,80 @@ fi
 
 mkdir -p "$out"
 build_notp "$out"
-: >"$out/raw.txt"
-for b in $(seq "$boots"); do
-	kind=shipped
-	[ $((b % 2)) = 1 ] && kind=notp
-	"$top/tools/xvm" --timeout 1500 --out "$out" -- \
-		"$top/tools/trace/tp-cost.sh" --guest $kind --reps "$reps" \
-		--secs "$secs" --out "$out" | tee -a "$out/raw.txt" ||
-		echo "tp-cost: boot $b ($kind) failed; its completed runs count" >&2
+make -s -C "$top/selftests/xtcp" xtcp_connect >/dev/null
+if [ -n "$icount" ]; then
+	qemu=$(command -v qemu-system-x86_64)
+	mkdir -p "$out/bin"
+	cat >"$out/bin/qemu-system-x86_64" <<EOF
+#!/bin/bash
+# tp-cost.sh: instruction-counted guest time (icount needs one TCG thread)
+args=()
+for a in "\$@"; do
+	[ "\$a" = tcg,thread=multi ] && a=tcg,thread=single
+	args+=("\$a")
 done
+exec $qemu "\${args[@]}" -icount shift=0
+EOF
+	chmod +x "$out/bin/qemu-system-x86_64"
+	export PATH=$out/bin:$PATH
+fi
+"$top/tools/xvm" --timeout 2400 --smp "$smp" --out "$out" -- \
+	"$top/tools/trace/tp-cost.sh" --guest --rounds "$rounds" --mib "$mib" \
+	--out "$out" ${chunk:+--chunk "$chunk"} | tee "$out/raw.txt"
 python3 - "$out/raw.txt" >"$out/tp-cost.txt" <<'PY'
-import re, statistics, sys
-rows = {}
-cpus = {}
+import re
+import statistics as st
+import sys
+
+runs = {}
+events = []
 for line in open(sys.argv[1]):
     kv = dict(re.findall(r"(\w+)=(\S+)", line))
-    if "variant" not in kv:
+    if "task_clock_ms" not in kv or not kv["time_ms"]:
         continue
-    key = (kv["mode"], kv["variant"])
-    val = float(kv["mbps"]) if kv["mode"] == "bulk" else float(kv["rate"])
-    # CPU time per MB (bulk) or per transaction (rr), in us
-    work = float(kv["bytes"]) / 1e6 if kv["mode"] == "bulk" else float(kv["trans"])
-    cpu = float(kv["sw_task_clock_ms"]) * 1e3 / max(work, 1e-9)
-    rows.setdefault(key, []).append(val)
-    cpus.setdefault(key, []).append(cpu)
-print("%-5s %-5s %5s %10s %10s %10s %8s %9s" % ("mode", "build", "runs",
-      "median", "min", "max", "vs notp", "cpu/unit"))
-for mode, unit in (("bulk", "Mbit/s"), ("rr", "trans/s")):
-    base = statistics.median(rows.get((mode, "notp"), [0])) or 1
-    for v in ("notp", "off", "on"):
-        x = rows.get((mode, v), [])
-        if not x:
-            continue
-        m = statistics.median(x)
-        print("%-5s %-5s %5d %10.1f %10.1f %10.1f %+7.1f%% %9.0f  %s" % (
-            mode, v, len(x), m, min(x), max(x), (m / base - 1) * 100,
-            statistics.median(cpus[(mode, v)]), unit))
+    mib = float(kv["mib"])
+    cpu = float(kv["task_clock_ms"]) * 1e3 / mib          # us per MiB
+    mbps = mib * 8 * 1.048576 / (float(kv["time_ms"]) / 1e3)
+    runs.setdefault(kv["variant"], {}).setdefault(int(kv["round"]), []).append(
+        (cpu, mbps))
+    if kv.get("events", "0") != "0":
+        events.append(int(kv["events"]))
+
+
+def q(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 4], st.median(xs), xs[(3 * n) // 4]
+
+
+print("per run (sender task-clock per MiB, throughput):")
+print("%-5s %5s %28s %28s" % ("", "runs", "cpu us/MiB p25/p50/p75",
+                               "Mbit/s p25/p50/p75"))
+for v in ("notp", "off", "on"):
+    r = [x for lst in runs.get(v, {}).values() for x in lst]
+    if not r:
+        continue
+    c, m = q([x[0] for x in r]), q([x[1] for x in r])
+    print("%-5s %5d %9.0f %8.0f %9.0f %9.1f %8.1f %9.1f"
+          % ((v, len(r)) + c + m))
+if events:
+    print("on: %d..%d events per run" % (min(events), max(events)))
+print()
+print("paired by round (mean of the round's two runs), vs notp:")
+for v in ("off", "on"):
+    for i, what in ((0, "sender task-clock/MiB"), (1, "transfer time")):
+        d = []
+        for rnd, base in runs.get("notp", {}).items():
+            x = runs.get(v, {}).get(rnd)
+            if not x or len(base) < 2 or len(x) < 2:
+                continue
+            # time: the inverse of throughput
+            b = st.mean(1 / y[i] if i else y[i] for y in base)
+            d.append((st.mean(1 / y[i] if i else y[i] for y in x) / b - 1) * 100)
+        if d:
+            lo, med, hi = q(d)
+            print("%-4s %-22s %+7.2f%% median (p25 %+.2f%%, p75 %+.2f%%), "
+                  "%d rounds, %d above notp"
+                  % (v, what, med, lo, hi, len(d), sum(1 for x in d if x > 0)))
 PY
 cat "$out/tp-cost.txt"
