@@ -113,11 +113,25 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
+# step WHAT CMD...: run CMD quietly; on failure show its output and WHAT
+step() {
+	local what=$1 out
+
+	shift
+	out=$("$@" 2>&1) && return 0
+	echo "$out" | tail -n 5
+	echo "failed: $what"
+	return 1
+}
+
 t_pairs() {
-	trace_start || return 1
-	ip netns exec $XA busybox ping -c 3 -i 0.2 -s 3000 $XB_IP >/dev/null &&
-		xigb_transfer $XA $XB $XB_IP "$MIB" &&
-		ip netns exec $XB busybox ping -c 3 -i 0.2 $XA_IP >/dev/null ||
+	trace_start || { echo "tracing did not start"; return 1; }
+	# each step says why it failed: the verdict alone tells nothing
+	step "ping -s 3000 $XB_IP" ip netns exec $XA busybox ping -c 3 -i 0.2 \
+		-s 3000 $XB_IP &&
+		step "$MIB MiB TCP $XA -> $XB" xigb_transfer $XA $XB $XB_IP "$MIB" &&
+		step "ping $XA_IP" ip netns exec $XB busybox ping -c 3 -i 0.2 \
+			$XA_IP ||
 		{ trace_stop "$tmp/t"; return 1; }
 	trace_stop "$tmp/t"
 	grep -m 1 ' tx_clean: ' "$tmp/t"
