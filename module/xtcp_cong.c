@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xtcp: congestion control, Reno (RFC 5681): slow start below ssthresh,
- * then one segment per window of ACKs; half the flight on loss.
+ * xtcp: congestion control. Each socket has an algorithm (TCP_CONGESTION;
+ * the module parameter "congestion" names the default): Reno (RFC 5681:
+ * slow start below ssthresh, then one segment per window of ACKs, half
+ * the flight on loss) here, CUBIC (RFC 9438) in xtcp_cubic.c. The hooks
+ * below are what the ACK, fast retransmit and RTO paths call.
  */
+#include <linux/moduleparam.h>
 #include <net/tcp.h>
 #include <net/xtcp.h>
 
-void xtcp_cong_on_ack(struct sock *sk, u32 acked)
+static void xtcp_reno_on_ack(struct sock *sk, u32 acked)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 cwnd = tcp_snd_cwnd(tp);
-
-	if (!acked)
-		return;
-	/* Grow only when the window was the limit, as tcp_is_cwnd_limited
-	 * approximates: data waiting or the flight filled the window.
-	 */
-	if (tp->packets_out + acked < cwnd &&
-	    skb_queue_empty(&sk->sk_write_queue))
-		return;
 
 	if (cwnd < tp->snd_ssthresh) {
 		/* Slow start: one segment per segment acked (RFC 5681 3.1,
@@ -41,27 +36,107 @@ set:
 	tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
 }
 
-static u32 xtcp_reno_ssthresh(const struct tcp_sock *tp)
+/* Half the flight (RFC 5681 (4)). */
+static u32 xtcp_reno_ssthresh(struct sock *sk)
 {
-	return max(tp->packets_out >> 1, 2U);
+	return max(tcp_sk(sk)->packets_out >> 1, 2U);
 }
 
-/* Third duplicate ACK: halve (RFC 5681 3.2 step 2, no inflation). */
+static const struct xtcp_cong_ops xtcp_reno_ops = {
+	.name		= "reno",
+	.on_ack		= xtcp_reno_on_ack,
+	.ssthresh	= xtcp_reno_ssthresh,
+};
+
+static const struct xtcp_cong_ops *const xtcp_cong_all[] = {
+	&xtcp_reno_ops,
+	&xtcp_cubic_ops,
+};
+
+static char xtcp_cong_default[TCP_CA_NAME_MAX] = "reno";
+module_param_string(congestion, xtcp_cong_default,
+		    sizeof(xtcp_cong_default), 0644);
+MODULE_PARM_DESC(congestion, "default congestion control: reno or cubic");
+
+/* By name; a trailing newline (echo into the parameter) is ignored. */
+static const struct xtcp_cong_ops *xtcp_cong_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(xtcp_cong_all); i++)
+		if (sysfs_streq(xtcp_cong_all[i]->name, name))
+			return xtcp_cong_all[i];
+	return NULL;
+}
+
+/* The algorithm's state back to the start (new socket or connection). */
+void xtcp_cong_reset(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (!xp->ca_ops)
+		xp->ca_ops = xtcp_cong_find(xtcp_cong_default) ? :
+			     &xtcp_reno_ops;
+	if (xp->ca_ops->init)
+		xp->ca_ops->init(sk);
+}
+
+/* TCP_CONGESTION: ENOENT for an algorithm xtcp does not have. */
+int xtcp_cong_set(struct sock *sk, const char *name)
+{
+	const struct xtcp_cong_ops *ops = xtcp_cong_find(name);
+
+	if (!ops)
+		return -ENOENT;
+	xtcp_sk(sk)->ca_ops = ops;
+	if (ops->init)
+		ops->init(sk);
+	return 0;
+}
+
+const char *xtcp_cong_name(const struct sock *sk)
+{
+	const struct xtcp_cong_ops *ops = xtcp_sk(sk)->ca_ops;
+
+	return ops ? ops->name : xtcp_reno_ops.name;
+}
+
+void xtcp_cong_on_ack(struct sock *sk, u32 acked)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!acked)
+		return;
+	/* Grow only when the window was the limit, as tcp_is_cwnd_limited
+	 * approximates: data waiting or the flight filled the window.
+	 */
+	if (tp->packets_out + acked < tcp_snd_cwnd(tp) &&
+	    skb_queue_empty(&sk->sk_write_queue))
+		return;
+	xtcp_sk(sk)->ca_ops->on_ack(sk, acked);
+}
+
+/* Fast retransmit: cwnd to the algorithm's ssthresh (RFC 5681 3.2 step 2,
+ * no inflation; RFC 9438 4.6).
+ */
 void xtcp_cong_on_loss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	tp->snd_ssthresh = xtcp_reno_ssthresh(tp);
+	tp->snd_ssthresh = xtcp_sk(sk)->ca_ops->ssthresh(sk);
 	tcp_snd_cwnd_set(tp, tp->snd_ssthresh);
 	tp->snd_cwnd_cnt = 0;
 }
 
-/* RTO: ssthresh from the flight, cwnd back to one segment (RFC 5681 3.1). */
+/* RTO: ssthresh as for a loss, cwnd back to one segment (RFC 5681 3.1). */
 void xtcp_cong_on_rto(struct sock *sk)
 {
+	const struct xtcp_cong_ops *ops = xtcp_sk(sk)->ca_ops;
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	tp->snd_ssthresh = xtcp_reno_ssthresh(tp);
+	tp->snd_ssthresh = ops->ssthresh(sk);
 	tcp_snd_cwnd_set(tp, 1);
 	tp->snd_cwnd_cnt = 0;
+	if (ops->on_rto)
+		ops->on_rto(sk);
 }

@@ -1348,6 +1348,38 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 
 /* ---- ICMP errors (tcp_v4_err()) ---- */
 
+/* Path MTU discovery (RFC 1191): the kernel's tcp_v4_err() never finds
+ * xtcp sockets, so the frag-needed for one of ours is handled here, as
+ * tcp_v4_err() does for TCP: the MTU is recorded and the reduction done
+ * now, or by release_cb when the user holds the socket.
+ */
+static void xtcp_icmp_frag_needed(struct net *net, const struct iphdr *iph,
+				  const struct tcphdr *th, u32 mtu)
+{
+	struct tcp_sock *tp;
+	struct sock *sk;
+	u32 seq;
+
+	sk = xtcp_lookup_established(net, iph->saddr, th->source, iph->daddr,
+				     th->dest);
+	if (!sk)
+		return;
+	tp = tcp_sk(sk);
+	seq = ntohl(th->seq);
+	bh_lock_sock(sk);
+	if (sk->sk_state != TCP_LISTEN && sk->sk_state != TCP_CLOSE &&
+	    between(seq, tp->snd_una, tp->snd_nxt)) {
+		WRITE_ONCE(tp->mtu_info, mtu);
+		if (!sock_owned_by_user(sk))
+			xtcp_mtu_reduced(sk);
+		else if (!test_and_set_bit(XTCP_MTU_REDUCED_DEFERRED,
+					   &xtcp_sk(sk)->deferred))
+			sock_hold(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 /*
  * An ICMP error about a segment one of our sockets sent: during the
  * handshake it ends the connect (EHOSTUNREACH when ARP fails, ...), later
@@ -1380,13 +1412,15 @@ static void xtcp_icmp_error(struct net *net, struct sk_buff *skb)
 	iph = (const struct iphdr *)(icmph + 1);
 	th = (const struct tcphdr *)((const u8 *)iph + iph->ihl * 4);
 
+	if (icmph->type == ICMP_DEST_UNREACH &&
+	    icmph->code == ICMP_FRAG_NEEDED) {
+		xtcp_icmp_frag_needed(net, iph, th, ntohs(icmph->un.frag.mtu));
+		return;
+	}
+
 	switch (icmph->type) {
 	case ICMP_DEST_UNREACH:
-		/* PMTU (FRAG_NEEDED) is left to the route: our segments
-		 * follow dst_mtu() (xtcp_current_mss()).
-		 */
-		if (icmph->code > NR_ICMP_UNREACH ||
-		    icmph->code == ICMP_FRAG_NEEDED)
+		if (icmph->code > NR_ICMP_UNREACH)
 			return;
 		err = icmp_err_convert[icmph->code].errno;
 		break;

@@ -139,6 +139,73 @@ unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu)
 	return mss;
 }
 
+/* The path MTU fell: resend at once, at the new size, what is out in
+ * segments too large for it (tcp_simple_retransmit); the congestion
+ * window stays, nothing was lost to congestion.
+ */
+static void xtcp_simple_retransmit(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned int mss = xtcp_current_mss(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&xtcp_sk(sk)->rtx_queue, skb) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 seglen = xtcp_skb_pcount(skb) > 1 ? cb->mss : skb->len;
+
+		if (seglen <= mss || cb->sacked)
+			continue;
+		if (cb->retrans_out) {
+			/* Resent at the old size: that copy is lost too. */
+			cb->retrans_out = 0;
+			tp->retrans_out -= xtcp_skb_pcount(skb);
+		}
+		if (!cb->lost) {
+			cb->lost = 1;
+			tp->lost_out += xtcp_skb_pcount(skb);
+		}
+	}
+	if (!tp->lost_out)
+		return;
+	if (icsk->icsk_ca_state != TCP_CA_Loss) {
+		tp->high_seq = tp->snd_nxt;
+		icsk->icsk_ca_state = TCP_CA_Loss;
+	}
+	xtcp_xmit_retransmit_queue(sk);
+}
+
+/*
+ * An ICMP fragmentation-needed quoted one of our segments (tp->mtu_info
+ * holds its MTU): lower the route's PMTU, the MSS with it, and resend
+ * what no longer fits (tcp_v4_mtu_reduced). Called with the socket
+ * owned (directly from the ICMP, or from release_cb).
+ */
+void xtcp_mtu_reduced(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct dst_entry *dst;
+	u32 mtu;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	mtu = READ_ONCE(tcp_sk(sk)->mtu_info);
+	dst = inet_csk_update_pmtu(sk, mtu);
+	if (!dst)
+		return;
+	/* The route refused the value (below min_pmtu, locked MTU): the
+	 * application may learn it with IP_RECVERR, as from TCP.
+	 */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	mtu = dst_mtu(dst);
+	if (inet_sk(sk)->pmtudisc != IP_PMTUDISC_DONT &&
+	    ip_sk_accept_pmtu(sk) && icsk->icsk_pmtu_cookie > mtu) {
+		xtcp_sync_mss(sk, mtu);
+		xtcp_simple_retransmit(sk);
+	}
+}
+
 unsigned int xtcp_current_mss(struct sock *sk)
 {
 	const struct dst_entry *dst = __sk_dst_get(sk);

@@ -141,6 +141,7 @@ void xtcp_reset_conn_vars(struct sock *sk)
 	xp->fin_queued = false;
 	xp->challenge_stamp = 0;
 	xp->challenge_count = 0;
+	xtcp_cong_reset(sk);
 }
 
 /* Window, scaling and MSS we offer on our SYN or SYN-ACK, from the

@@ -10,8 +10,6 @@
 #include <net/tcp.h>
 #include <net/xtcp.h>
 
-#define XTCP_CA_NAME	"reno"
-
 static int xtcp_set_keepidle(struct sock *sk, int val)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -43,8 +41,10 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 		if (val < 0)
 			return -EFAULT;
 		name[val] = 0;
-		/* xtcp's window logic is its own Reno; nothing else exists. */
-		return strcmp(name, XTCP_CA_NAME) ? -ENOENT : 0;
+		lock_sock(sk);
+		err = xtcp_cong_set(sk, name);
+		release_sock(sk);
+		return err;
 	}
 
 	if (optlen < sizeof(int))
@@ -163,6 +163,7 @@ static int xtcp_getsockopt_tcp(struct sock *sk, int optname,
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct net *net = sock_net(sk);
+	char ca_name[TCP_CA_NAME_MAX];
 	int val, len;
 
 	if (get_user(len, optlen))
@@ -231,8 +232,9 @@ static int xtcp_getsockopt_tcp(struct sock *sk, int optname,
 		len = min_t(unsigned int, len, TCP_CA_NAME_MAX);
 		if (put_user(len, optlen))
 			return -EFAULT;
-		if (copy_to_user(optval, XTCP_CA_NAME,
-				 min_t(unsigned int, len, sizeof(XTCP_CA_NAME))))
+		/* As TCP: the name NUL-padded to TCP_CA_NAME_MAX. */
+		strscpy_pad(ca_name, xtcp_cong_name(sk));
+		if (copy_to_user(optval, ca_name, len))
 			return -EFAULT;
 		return 0;
 	default:

@@ -338,6 +338,10 @@ void xtcp_release_cb(struct sock *sk)
 		xtcp_delack_timer_handler(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(XTCP_MTU_REDUCED_DEFERRED, &xp->deferred)) {
+		xtcp_mtu_reduced(sk);
+		__sock_put(sk);
+	}
 }
 
 static u32 xtcp_keepalive_time(const struct tcp_sock *tp)

@@ -50,6 +50,7 @@ struct xtcp_sock {
 	spinlock_t accept_lock;		/* listener: accept_q, accept_len, syn_len */
 	u32 fin_seq;			/* sequence number our FIN uses */
 	bool fin_queued;		/* FIN is on the write queue or sent */
+	const struct xtcp_cong_ops *ca_ops;	/* congestion control */
 	u32 challenge_stamp;		/* RFC 5961 rate limit: second */
 	u32 challenge_count;
 };
@@ -111,6 +112,7 @@ enum xtcp_hold_reason {
 enum {
 	XTCP_WRITE_TIMER_DEFERRED,
 	XTCP_DELACK_TIMER_DEFERRED,
+	XTCP_MTU_REDUCED_DEFERRED,	/* ICMP frag-needed while user-locked */
 };
 
 /* Counters in the spirit of /proc/net/snmp's Tcp: line and netstat's
@@ -255,6 +257,7 @@ int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 int xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 void xtcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr);
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
+void xtcp_mtu_reduced(struct sock *sk);
 u32 xtcp_select_window(struct sock *sk);
 
 /* xtcp_ip_output.c */
@@ -276,7 +279,19 @@ void xtcp_syn_recv_timeout(struct sock *sk);
 void xtcp_free_rtx_skb(struct sock *sk, struct sk_buff *skb);
 void xtcp_write_err(struct sock *sk);
 
-/* xtcp_cong.c: Reno, RFC 5681 */
+/* xtcp_cong.c, xtcp_cubic.c: congestion control, per socket */
+struct xtcp_cong_ops {
+	const char *name;
+	void (*init)(struct sock *sk);		/* state in icsk_ca_priv */
+	void (*on_ack)(struct sock *sk, u32 acked);	/* cwnd growth */
+	u32 (*ssthresh)(struct sock *sk);	/* after a loss */
+	void (*on_rto)(struct sock *sk);
+};
+
+extern const struct xtcp_cong_ops xtcp_cubic_ops;
+void xtcp_cong_reset(struct sock *sk);
+int xtcp_cong_set(struct sock *sk, const char *name);
+const char *xtcp_cong_name(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 void xtcp_cong_on_loss(struct sock *sk);
 void xtcp_cong_on_rto(struct sock *sk);

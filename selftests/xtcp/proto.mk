@@ -28,3 +28,9 @@ TEST_PROGS += send_nagle.sh
 # SIOCOUTQ(NSD), EPIPE.
 TEST_PROGS += send_sndbuf.sh
 TEST_FILES += send_sock.py send_pcap.py
+# Zero-window probes with growing intervals; the transfer resumes intact.
+TEST_PROGS += send_zwp.sh
+# Peer MSS 536, TCP_MAXSEG, PMTU discovery through a router namespace.
+TEST_PROGS += send_mss.sh
+# TCP_CONGESTION (reno, cubic), slow start and each algorithm's decrease.
+TEST_PROGS += send_cc.sh

@@ -21,6 +21,9 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
         writeerr (a 1-byte send that should fail: prints its errno)
         usertimeout=MS  touch=PATH  waitfile=PATH (until it exists)
         waiterr=MS (waits for POLLERR/POLLHUP; prints SO_ERROR and time)
+        cc=NAME (TCP_CONGESTION)  getcc (prints it)
+        bulk=SECS@MS (sends for SECS from a thread; prints
+                      "cw <t> <cwnd> <ssthresh> <ca_state>" every MS)
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
   send_sock.py server FAMILY PORT [STEPS]
@@ -36,6 +39,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 import time
 
 TCP_NOTSENT_LOWAT = 25
@@ -185,6 +189,31 @@ def client(fam, addr, port, script):
             e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             out("err", errno.errorcode.get(e, e) if ev else "timeout",
                 "%.3f" % (time.time() - t0))
+        elif key == "cc":
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION,
+                         val.encode())
+        elif key == "getcc":
+            name = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+            out("cc", name.rstrip(b"\0").decode())
+        elif key == "bulk":
+            secs, ms = (float(x) for x in val.split("@"))
+            stop = time.time() + secs
+            sent = [0]
+
+            def writer():
+                chunk = b"b" * 65536
+                while time.time() < stop:
+                    sent[0] += s.send(chunk)
+            th = threading.Thread(target=writer)
+            t0 = time.time()
+            th.start()
+            while th.is_alive():
+                i = tcp_info(s)
+                out("cw %.3f %d %d %d" % (time.time() - t0, i["snd_cwnd"],
+                                          i["snd_ssthresh"], i["ca_state"]))
+                time.sleep(ms / 1000)
+            th.join()
+            out("bulk", sent[0])
         elif key == "shutdown":
             s.shutdown(socket.SHUT_WR)
         elif key == "close":
