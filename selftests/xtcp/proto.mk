@@ -34,3 +34,5 @@ TEST_PROGS += send_zwp.sh
 TEST_PROGS += send_mss.sh
 # TCP_CONGESTION (reno, cubic), slow start and each algorithm's decrease.
 TEST_PROGS += send_cc.sh
+# Fast retransmit (SACK and NewReno), RTO backoff, TCP_USER_TIMEOUT.
+TEST_PROGS += send_loss.sh

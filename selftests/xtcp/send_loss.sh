@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# send_loss: loss recovery against a stock Linux TCP peer.
+#  1. netem drops 2% of xtcp's segments: 8 MiB arrive intact and the
+#     namespace's counters (/proc/net/xtcp_snmp) show fast retransmits,
+#     i.e. losses repaired from duplicate ACKs/SACK before any RTO.
+#  2. The same with the peer's SACK off (NewReno, RFC 6582).
+#  3. The peer's ACKs are blackholed: the same segment is retransmitted
+#     at intervals that double (RFC 6298 5.5 backoff).
+#  4. TCP_USER_TIMEOUT 3000 ms with the ACKs blackholed: the connection
+#     fails with ETIMEDOUT after about 3 s.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/send_lib.sh"
+
+A=sl_sut$$
+B=sl_peer$$
+TMP=$(mktemp -d)
+SOCK="python3 $(dirname "$0")/send_sock.py"
+PCAP="python3 $(dirname "$0")/send_pcap.py"
+trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
+
+skip_all() { ktap_header 1; ktap_result 4 send_loss "$1"; ktap_finish; }
+for t in tcpdump python3 tc ethtool; do
+	command -v $t >/dev/null || skip_all "$t missing"
+done
+xtcp_load || skip_all "xtcp.ko not loadable"
+send_netns $A $B || skip_all "no veth/netns"
+modprobe sch_netem 2>/dev/null
+ip netns exec $B tc qdisc add dev xp0 root netem delay 1ms ||
+	skip_all "netem unavailable"
+[ -r /proc/net/xtcp_snmp ] || skip_all "no /proc/net/xtcp_snmp"
+# No GSO: netem then drops single segments, not 64 KiB GSO skbs (a
+# handful of those in 8 MiB may all survive).
+ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
+
+snmp() {	# snmp NAME: a counter of the SUT namespace
+	ip netns exec $A cat /proc/net/xtcp_snmp |
+		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
+			       NR == 2 { print $c[k] }'
+}
+
+loss_case() {	# loss_case PORT
+	local fr0 rto0 fr rto rc=0
+	fr0=$(snmp FastRetrans)
+	rto0=$(snmp RTOs)
+	ip netns exec $A tc qdisc add dev xs0 root netem loss 2%
+	one_way $B TCP $A XTCP 10.0.1.2 "$1" 8M >/dev/null || rc=1
+	ip netns exec $A tc qdisc del dev xs0 root
+	fr=$(($(snmp FastRetrans) - fr0))
+	rto=$(($(snmp RTOs) - rto0))
+	echo "fast retransmits $fr, RTOs $rto, transfer rc $rc"
+	[ $rc = 0 ] && [ "$fr" -gt 0 ]
+}
+
+t_sack() {
+	ip netns exec $B sysctl -qw net.ipv4.tcp_sack=1
+	loss_case 7601
+}
+
+t_newreno() {
+	local rc
+	ip netns exec $B sysctl -qw net.ipv4.tcp_sack=0
+	loss_case 7602
+	rc=$?
+	ip netns exec $B sysctl -qw net.ipv4.tcp_sack=1
+	return $rc
+}
+
+# blackhole_client NAME PORT SCRIPT_AFTER: connect, send 1000 bytes, then
+# the peer's ACKs are dropped and SCRIPT_AFTER runs.
+blackhole_client() {
+	local name=$1 port=$2 cli srv
+	rm -f "$TMP/go" "$TMP/bh"
+	ip netns exec $B timeout 60 $SOCK server TCP "$port" >/dev/null &
+	srv=$!
+	wait_listen $B "$port" 10 || return 1
+	ip netns exec $A timeout 60 $SOCK client XTCP 10.0.1.2 "$port" \
+		"write=1x1000;sleep=300;touch=$TMP/go;waitfile=$TMP/bh;$3" \
+		>"$TMP/$name.cli" 2>&1 &
+	cli=$!
+	for _ in $(seq 100); do [ -e "$TMP/go" ] && break; sleep 0.1; done
+	ip netns exec $B tc qdisc change dev xp0 root netem loss 100%
+	touch "$TMP/bh"
+	wait $cli
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	cat "$TMP/$name.cli"
+}
+
+t_backoff() {
+	cap_start $B xp0 "$TMP/b.pcap" "tcp port 7603" || return 1
+	blackhole_client backoff 7603 "write=1x1000;sleep=7000"
+	cap_stop
+	$PCAP "$TMP/b.pcap" 10.0.1.1 segs >"$TMP/b.segs"
+	# Every transmission of the segment at relative seq 1001.
+	awk '$2 == 1001 { t[n++] = $1 }
+	     END {
+		for (i = 2; i < n; i++) {
+			g = t[i] - t[i - 1]; pg = t[i - 1] - t[i - 2]
+			printf "gap %.3f s\n", g
+			if (g < 1.6 * pg || g > 2.6 * pg) bad++
+		}
+		printf "%d transmissions, %d gaps not doubling\n", n, bad + 0
+		exit !(n >= 5 && !bad)
+	     }' "$TMP/b.segs"
+}
+
+t_user_timeout() {
+	blackhole_client uto 7604 "usertimeout=3000;write=1x1000;waiterr=15000" ||
+		return 1
+	awk '$1 == "err" { e = $2; t = $3 }
+	     END { exit !(e == "ETIMEDOUT" && t >= 2.5 && t <= 5) }' "$TMP/uto.cli"
+}
+
+ktap_header 4
+ktap_run fast_retransmit_sack t_sack
+ktap_run fast_retransmit_newreno t_newreno
+ktap_run rto_backoff_doubles t_backoff
+ktap_run user_timeout_etimedout t_user_timeout
+ktap_finish
