@@ -77,9 +77,9 @@ cap_start() {
 # cap_stop: a loaded guest's tcpdump may lag the ring buffer; SIGINT
 # would drop what it has not read yet, so wait for the file to settle.
 cap_stop() {
-	local i a b
+	local a b
 	sleep 0.3
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		a=$(stat -c %s "$CAP_FILE" 2>/dev/null)
 		sleep 0.5
 		b=$(stat -c %s "$CAP_FILE" 2>/dev/null)
