@@ -61,13 +61,12 @@ trace_devq_stop() {
 
 # cap_start NS DEV FILE [FILTER]: tcpdump into FILE until cap_stop.
 cap_start() {
-	local i
 	CAP_FILE=$3
 	rm -f "$3" "$3.err"
 	ip netns exec "$1" tcpdump -U -n -i "$2" -w "$3" ${4:-tcp} \
 		2>"$3.err" &
 	CAP_PID=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q "listening on" "$3.err" 2>/dev/null && return 0
 		sleep 0.1
 	done

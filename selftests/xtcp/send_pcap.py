@@ -10,8 +10,9 @@
       (Nagle with Minshall's rule); prints a summary, exits 1 on a
       violation.
   send_pcap.py FILE SUT_IP probes
-      the times of SUT's zero-window probes (segments with no new data
-      sent while the peer's last window was zero), one per line.
+      the times of SUT's zero-window probes (no data, sequence number one
+      below the peer's last ACK, sent while the peer's window was zero),
+      one per line.
 """
 
 import struct
@@ -96,19 +97,16 @@ def main():
         print("sub-MSS segments: %d, violations: %d" % (small, bad))
         return 1 if bad else 0
     if mode == "probes":
-        wnd = None
-        high = None
-        for t, src, seq, ack, flags, n, win in segs:
+        wnd = ack = None
+        for t, src, seq, a, flags, n, win in segs:
             if src != sut:
-                wnd = win
+                wnd, ack = win, a
                 continue
-            end = (seq + n) & 0xFFFFFFFF
-            fresh = high is None or ((end - high) & 0xFFFFFFFF) < 1 << 31 \
-                and end != high
-            if wnd == 0 and not (flags & 0x07) and (n <= 1 or not fresh):
+            # A probe: no data, one below the peer's last ACK (an old
+            # byte the peer must answer), while its window is zero.
+            if wnd == 0 and n == 0 and not flags & 0x07 and \
+               ack is not None and (seq + 1) & 0xFFFFFFFF == ack:
                 print("%.6f" % t)
-            if fresh:
-                high = end
         return 0
     print(__doc__)
     return 2
