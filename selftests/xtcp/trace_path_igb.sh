@@ -31,10 +31,15 @@ wire() {
 
 record() {
 	tl_sink $XB $PORT || return 1
+	# record until the connection is closed, not only while the sender
+	# runs: close() returns with the tail of the data (GSO skbs queued in
+	# the write queue) and the FIN still to send
 	timeout 180 "$TL_TRACE" record -q -o "$OUT" --title \
-		"xtcp send path, 1 MiB over the igb wire (TCG guest)" -- \
-		ip netns exec $XA timeout 120 "$TL_XC" -s XTCP -p $PORT \
-		-n $BYTES -t 60 $XB_IP || { echo "# record or transfer failed"; return 1; }
+		"xtcp send path, 1 MiB over the igb wire (TCG guest)" -- bash -c "
+		$(declare -f tl_until_closed)
+		ip netns exec $XA timeout 120 '$TL_XC' -s XTCP -p $PORT \
+			-n $BYTES -t 60 $XB_IP && tl_until_closed $XA $PORT" ||
+		{ echo "# record or transfer failed"; return 1; }
 	tl_sink_wait $PORT $BYTES
 }
 
