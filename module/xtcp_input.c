@@ -402,6 +402,16 @@ static void xtcp_fast_retransmit(struct sock *sk)
 		tp->lost_out += xtcp_skb_pcount(skb);
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
+	/* The first lost segment leaves now, whatever the window (RFC 5681
+	 * 3.2 step 4, RFC 6675 5 step 4): right after the reduction the
+	 * flight usually still exceeds the new cwnd.
+	 */
+	skb_queue_walk(&xp->rtx_queue, skb) {
+		if (XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->retrans_out) {
+			xtcp_retransmit_skb(sk, skb);
+			break;
+		}
+	}
 	xtcp_xmit_retransmit_queue(sk);
 }
 

@@ -182,7 +182,8 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = inet->inet_saddr;
 	iph->daddr = inet->inet_daddr;
-	ip_select_ident_segs(net, skb, sk, 1);
+	/* A GSO skb's segments take consecutive IDs, as TCP's do. */
+	ip_select_ident_segs(net, skb, sk, skb_shinfo(skb)->gso_segs ? : 1);
 
 	skb->priority = READ_ONCE(sk->sk_priority);
 	skb->mark = READ_ONCE(sk->sk_mark);

@@ -330,11 +330,6 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 	skb_shinfo(skb)->gso_type = sk->sk_gso_type;
 	if (xtcp_skb_pcount(skb) > 1) {
 		skb_shinfo(skb)->gso_size = XTCP_SKB_CB(skb)->mss;
-		/* TODO(lead): xtcp_finish_output() should accept GSO skbs
-		 * with skb_gso_validate_network_len(); until then, their
-		 * segments (each within the MTU) pass its length check so.
-		 */
-		skb->ignore_df = 1;
 	} else {
 		skb_shinfo(skb)->gso_size = 0;
 		xtcp_skb_pcount_set(skb, 1);
@@ -379,7 +374,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		tp->lsndtime = tcp_jiffies32;
 	}
 	tp->segs_out += xtcp_skb_pcount(skb);
-	xtcp_mib_inc(sk, XTCP_MIB_OUTSEGS);
+	xtcp_mib_add(sk, XTCP_MIB_OUTSEGS, xtcp_skb_pcount(skb));
 
 	trace_xtcp_transmit_skb(sk, skb);
 

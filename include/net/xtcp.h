@@ -169,6 +169,15 @@ static inline void xtcp_mib_inc(const struct sock *sk, enum xtcp_mib idx)
 	xtcp_net_mib_inc(sock_net(sk), idx);
 }
 
+/* For counts of segments: a GSO skb counts as the segments it carries. */
+static inline void xtcp_mib_add(const struct sock *sk, enum xtcp_mib idx,
+				unsigned long val)
+{
+	struct xtcp_mib_net *mn = net_generic(sock_net(sk), xtcp_mib_net_id);
+
+	this_cpu_add(mn->mib->mibs[idx], val);
+}
+
 static inline bool icsk_pending_probe(const struct sock *sk)
 {
 	return inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0;

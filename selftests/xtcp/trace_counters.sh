@@ -18,6 +18,9 @@ trap 'tl_cleanup; ns_cleanup $NS1 $NS2' EXIT
 
 setup() {
 	xtcp_load && veth_pair $NS1 $NS2 || return 1
+	# Without TSO on veth0 the stack cuts xtcp's GSO skbs before the
+	# capture taps them, so the capture counts segments, as OutSegs does.
+	ip netns exec $NS1 ethtool -K veth0 tso off >/dev/null || return 1
 	modprobe nf_tables && modprobe nft_numgen
 }
 
