@@ -23,8 +23,8 @@
 # makes one run 3x another. So the guest runs with QEMU's -icount shift=0
 # (single-threaded TCG): guest time advances 1 ns per instruction executed,
 # and the sender's task-clock becomes its instruction count, whatever the
-# host does. tools/xvm has no option for it: a qemu-system-x86_64 wrapper
-# first in PATH adds it (--no-icount for plain TCG). One vCPU (--smp 1 by
+# host does (tools/xvm --icount; --no-icount here for plain TCG). One
+# vCPU (--smp 1 by
 # default): with two, guest time also advances with what the other vCPU
 # executes while the sender runs.
 #
@@ -175,23 +175,8 @@ fi
 mkdir -p "$out"
 build_notp "$out"
 make -s -C "$top/selftests/xtcp" xtcp_connect >/dev/null
-if [ -n "$icount" ]; then
-	qemu=$(command -v qemu-system-x86_64)
-	mkdir -p "$out/bin"
-	cat >"$out/bin/qemu-system-x86_64" <<EOF
-#!/bin/bash
-# tp-cost.sh: instruction-counted guest time (icount needs one TCG thread)
-args=()
-for a in "\$@"; do
-	[ "\$a" = tcg,thread=multi ] && a=tcg,thread=single
-	args+=("\$a")
-done
-exec $qemu "\${args[@]}" -icount shift=0
-EOF
-	chmod +x "$out/bin/qemu-system-x86_64"
-	export PATH=$out/bin:$PATH
-fi
-"$top/tools/xvm" --timeout 2400 --smp "$smp" --out "$out" -- \
+"$top/tools/xvm" --timeout 2400 --smp "$smp" ${icount:+--icount} \
+	--out "$out" -- \
 	"$top/tools/trace/tp-cost.sh" --guest --rounds "$rounds" --mib "$mib" \
 	--out "$out" ${chunk:+--chunk "$chunk"} | tee "$out/raw.txt"
 python3 - "$out/raw.txt" >"$out/tp-cost.txt" <<'PY'
