@@ -95,6 +95,10 @@ xigb_wire_up() {
 	ip link set "$XA_DEV" netns $XA && ip link set "$XB_DEV" netns $XB || return 1
 	ip -n $XA link set lo up
 	ip -n $XB link set lo up
+	# The stock igb netdev outlives a test (only xtcp_igb is reloaded):
+	# undo what an earlier one set, e.g. igb_settings' MTU 9000, which
+	# let the peer answer with frames xtcp_igb's 1500 drops.
+	ip -n $XB link set "$XB_DEV" mtu 1500 || return 1
 	ip -n $XA addr add $XA_IP/24 dev "$XA_DEV"
 	ip -n $XB addr add $XB_IP/24 dev "$XB_DEV"
 	ip -n $XA link set "$XA_DEV" up
