@@ -98,19 +98,20 @@ pci_netdev() {
 
 # Namespaces --------------------------------------------------------------
 
-# veth_pair NS1 NS2: two namespaces joined by veth, 10.0.1.1/24 in NS1 and
-# 10.0.1.2/24 in NS2 (interfaces "veth0" in both).
+# veth_pair NS1 NS2 [IF1 IF2]: two namespaces joined by veth, 10.0.1.1/24
+# in NS1 and 10.0.1.2/24 in NS2 (interfaces IF1/IF2, default "veth0").
 veth_pair() {
-	local a=$1 b=$2
+	local a=$1 b=$2 ia=${3:-veth0} ib=${4:-veth0}
 	modprobe veth || return 1
 	ip netns add "$a" && ip netns add "$b" || return 1
 	ip -n "$a" link set lo up
 	ip -n "$b" link set lo up
-	ip link add veth0 netns "$a" type veth peer name veth0 netns "$b" || return 1
-	ip -n "$a" addr add 10.0.1.1/24 dev veth0
-	ip -n "$b" addr add 10.0.1.2/24 dev veth0
-	ip -n "$a" link set veth0 up
-	ip -n "$b" link set veth0 up
+	ip link add "$ia" netns "$a" type veth peer name "$ib" netns "$b" ||
+		return 1
+	ip -n "$a" addr add 10.0.1.1/24 dev "$ia"
+	ip -n "$b" addr add 10.0.1.2/24 dev "$ib"
+	ip -n "$a" link set "$ia" up
+	ip -n "$b" link set "$ib" up
 }
 
 ns_cleanup() {	# ns_cleanup NS...

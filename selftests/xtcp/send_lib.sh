@@ -12,16 +12,7 @@ SEND_XC=$(dirname "${BASH_SOURCE[0]}")/xtcp_connect
 
 # send_netns SUT PEER: 10.0.1.1/24 on xs0 in SUT, 10.0.1.2/24 on xp0.
 send_netns() {
-	local a=$1 b=$2
-	modprobe veth || return 1
-	ip netns add "$a" && ip netns add "$b" || return 1
-	ip -n "$a" link set lo up
-	ip -n "$b" link set lo up
-	ip link add xs0 netns "$a" type veth peer name xp0 netns "$b" || return 1
-	ip -n "$a" addr add 10.0.1.1/24 dev xs0
-	ip -n "$b" addr add 10.0.1.2/24 dev xp0
-	ip -n "$a" link set xs0 up
-	ip -n "$b" link set xp0 up
+	veth_pair "$1" "$2" xs0 xp0
 }
 
 # Tracing -----------------------------------------------------------------
