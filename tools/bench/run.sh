@@ -84,11 +84,18 @@ say() { echo "bench: $*"; }
 	echo "commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "dirty=$(git -C "$top" status --porcelain -- module driver 2>/dev/null | wc -l)"
 	echo "mode=$([ -n "$quick" ] && echo quick || echo full) reps=$reps secs=$secs"
-	echo "tcp_congestion=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
-	echo "xtcp_congestion=reno"
 } >"$out/env.txt"
 
-xtcp_load || { echo "run.sh: cannot load $top/module/xtcp.ko" >&2; exit 1; }
+# Both senders run the same congestion control: xtcp takes Linux's default
+# (cubic on Debian), so the ratios compare send paths, not algorithms.
+cong=$(cat /proc/sys/net/ipv4/tcp_congestion_control)
+xtcp_unload
+xtcp_load congestion="$cong" ||
+	{ echo "run.sh: cannot load $top/module/xtcp.ko congestion=$cong" >&2; exit 1; }
+{
+	echo "tcp_congestion=$cong"
+	echo "xtcp_congestion=$(cat /sys/module/xtcp/parameters/congestion)"
+} >>"$out/env.txt"
 echo "xtcp_ko_sha256=$(sha256sum "$top/module/xtcp.ko" | cut -c 1-16)" >>"$out/env.txt"
 
 # ---------------------------------------------------------------------
