@@ -118,34 +118,71 @@ TRACE_DEFINE_ENUM(XTCP_RETRANS_OTHER);
 			 { TCP_LISTEN, "LISTEN" },		\
 			 { TCP_CLOSING, "CLOSING" })
 
-/* A segment on xtcp's queues: the fields of its XTCP_SKB_CB. */
+/*
+ * Assignments shared by several events. The fields stay flat and spelled
+ * out in each event (not a struct) so filters and perf scripts can name
+ * them.
+ *
+ * The connection: the socket cookie and the 4-tuple.
+ */
+#define XTCP_TP_TUPLE_ASSIGN(sk)					\
+	do {								\
+		const struct sock *sk__ = (sk);				\
+		const struct inet_sock *inet__ = inet_sk(sk__);		\
+									\
+		__entry->cookie = xtcp_sk(sk__)->cookie;		\
+		__entry->saddr = (__force __u32)inet__->inet_saddr;	\
+		__entry->daddr = (__force __u32)inet__->inet_daddr;	\
+		__entry->sport = ntohs(inet__->inet_sport);		\
+		__entry->dport = ntohs(inet__->inet_dport);		\
+	} while (0)
+
+/* A segment on xtcp's queues: what its XTCP_SKB_CB says. */
+#define XTCP_TP_CB_ASSIGN(sk, skb)					\
+	do {								\
+		const struct sk_buff *skb__ = (skb);			\
+									\
+		__entry->skbaddr = skb__;				\
+		__entry->seq = XTCP_SKB_CB(skb__)->seq;			\
+		__entry->end_seq = XTCP_SKB_CB(skb__)->end_seq;		\
+		__entry->len = skb__->len;				\
+		__entry->flags = XTCP_SKB_CB(skb__)->tcp_flags;		\
+		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));		\
+	} while (0)
+
+/*
+ * A packet past transmit_skb: its cb belongs to IP by then, so the
+ * sequence number and flags are read back from the TCP header.
+ */
+#define XTCP_TP_HDR_ASSIGN(sk, skb)					\
+	do {								\
+		const struct sk_buff *skb__ = (skb);			\
+		const struct tcphdr *th__ = tcp_hdr(skb__);		\
+									\
+		__entry->skbaddr = skb__;				\
+		__entry->seq = ntohl(th__->seq);			\
+		__entry->len = skb__->len;				\
+		__entry->flags = tcp_flag_byte(th__);			\
+		__entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));		\
+		__entry->ifindex = xtcp_trace_ifindex(skb__);		\
+	} while (0)
+
 DECLARE_EVENT_CLASS(xtcp_segment,
 		    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
 		    TP_ARGS(sk, skb),
 		    TP_STRUCT__entry(__field(u64, cookie)
-				     __field(const void *, skbaddr)
 				     __field(__u32, saddr)
 				     __field(__u32, daddr)
 				     __field(__u16, sport)
 				     __field(__u16, dport)
+				     __field(const void *, skbaddr)
 				     __field(u32, seq)
 				     __field(u32, end_seq)
 				     __field(u32, len)
 				     __field(u8, flags)
 				     __field(u32, cwnd)),
-		    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-				   __entry->cookie = xtcp_sk(sk)->cookie;
-				   __entry->skbaddr = skb;
-				   __entry->saddr = (__force __u32)inet->inet_saddr;
-				   __entry->daddr = (__force __u32)inet->inet_daddr;
-				   __entry->sport = ntohs(inet->inet_sport);
-				   __entry->dport = ntohs(inet->inet_dport);
-				   __entry->seq = XTCP_SKB_CB(skb)->seq;
-				   __entry->end_seq = XTCP_SKB_CB(skb)->end_seq;
-				   __entry->len = skb->len;
-				   __entry->flags = XTCP_SKB_CB(skb)->tcp_flags;
-				   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk))),
+		    TP_fast_assign(XTCP_TP_TUPLE_ASSIGN(sk);
+				   XTCP_TP_CB_ASSIGN(sk, skb)),
 		    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u end_seq=%u len=%u flags=%#x cwnd=%u skb=%p",
 			      __entry->cookie, &__entry->saddr, __entry->sport,
 			      &__entry->daddr, __entry->dport, __entry->seq,
@@ -153,37 +190,23 @@ DECLARE_EVENT_CLASS(xtcp_segment,
 			      __entry->cwnd, __entry->skbaddr)
 );
 
-/* The ip_* and neigh events see the packet after the TCP header was
- * built: its cb belongs to IP by then, so they record the IP view, with
- * the sequence number read back from the TCP header.
- */
+/* The ip_* and neigh events: the packet as IP sees it. */
 DECLARE_EVENT_CLASS(xtcp_packet,
 		    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
 		    TP_ARGS(sk, skb),
 		    TP_STRUCT__entry(__field(u64, cookie)
-				     __field(const void *, skbaddr)
 				     __field(__u32, saddr)
 				     __field(__u32, daddr)
 				     __field(__u16, sport)
 				     __field(__u16, dport)
+				     __field(const void *, skbaddr)
 				     __field(u32, seq)
 				     __field(u32, len)
 				     __field(u8, flags)
 				     __field(u32, cwnd)
 				     __field(int, ifindex)),
-		    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-				   __entry->cookie = xtcp_sk(sk)->cookie;
-				   __entry->skbaddr = skb;
-				   __entry->saddr = (__force __u32)inet->inet_saddr;
-				   __entry->daddr = (__force __u32)inet->inet_daddr;
-				   __entry->sport = ntohs(inet->inet_sport);
-				   __entry->dport = ntohs(inet->inet_dport);
-				   __entry->seq = ntohl(tcp_hdr(skb)->seq);
-				   __entry->len = skb->len;
-				   __entry->flags = tcp_flag_byte(tcp_hdr(skb));
-				   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-				   __entry->ifindex = xtcp_trace_ifindex(skb)),
+		    TP_fast_assign(XTCP_TP_TUPLE_ASSIGN(sk);
+				   XTCP_TP_HDR_ASSIGN(sk, skb)),
 		    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u len=%u flags=%#x cwnd=%u ifindex=%d skb=%p",
 			      __entry->cookie, &__entry->saddr, __entry->sport,
 			      &__entry->daddr, __entry->dport, __entry->seq,
@@ -203,11 +226,11 @@ TRACE_EVENT(xtcp_retransmit,
 	    TP_PROTO(const struct sock *sk, const struct sk_buff *skb),
 	    TP_ARGS(sk, skb),
 	    TP_STRUCT__entry(__field(u64, cookie)
-			     __field(const void *, skbaddr)
 			     __field(__u32, saddr)
 			     __field(__u32, daddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
+			     __field(const void *, skbaddr)
 			     __field(u32, seq)
 			     __field(u32, end_seq)
 			     __field(u32, len)
@@ -215,19 +238,8 @@ TRACE_EVENT(xtcp_retransmit,
 			     __field(u32, cwnd)
 			     __field(u8, retrans)
 			     __field(int, cause)),
-	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-			   __entry->cookie = xtcp_sk(sk)->cookie;
-			   __entry->skbaddr = skb;
-			   __entry->saddr = (__force __u32)inet->inet_saddr;
-			   __entry->daddr = (__force __u32)inet->inet_daddr;
-			   __entry->sport = ntohs(inet->inet_sport);
-			   __entry->dport = ntohs(inet->inet_dport);
-			   __entry->seq = XTCP_SKB_CB(skb)->seq;
-			   __entry->end_seq = XTCP_SKB_CB(skb)->end_seq;
-			   __entry->len = skb->len;
-			   __entry->flags = XTCP_SKB_CB(skb)->tcp_flags;
-			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
+	    TP_fast_assign(XTCP_TP_TUPLE_ASSIGN(sk);
+			   XTCP_TP_CB_ASSIGN(sk, skb);
 			   __entry->retrans = XTCP_SKB_CB(skb)->retrans;
 			   __entry->cause = xtcp_retrans_cause(sk, skb)),
 	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u end_seq=%u len=%u flags=%#x cwnd=%u skb=%p retrans=%u cause=%s",
@@ -254,30 +266,19 @@ TRACE_EVENT(xtcp_neigh_output,
 		     const struct neighbour *neigh),
 	    TP_ARGS(sk, skb, neigh),
 	    TP_STRUCT__entry(__field(u64, cookie)
-			     __field(const void *, skbaddr)
 			     __field(__u32, saddr)
 			     __field(__u32, daddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
+			     __field(const void *, skbaddr)
 			     __field(u32, seq)
 			     __field(u32, len)
 			     __field(u8, flags)
 			     __field(u32, cwnd)
 			     __field(int, ifindex)
 			     __field(u8, nud_state)),
-	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-			   __entry->cookie = xtcp_sk(sk)->cookie;
-			   __entry->skbaddr = skb;
-			   __entry->saddr = (__force __u32)inet->inet_saddr;
-			   __entry->daddr = (__force __u32)inet->inet_daddr;
-			   __entry->sport = ntohs(inet->inet_sport);
-			   __entry->dport = ntohs(inet->inet_dport);
-			   __entry->seq = ntohl(tcp_hdr(skb)->seq);
-			   __entry->len = skb->len;
-			   __entry->flags = tcp_flag_byte(tcp_hdr(skb));
-			   __entry->cwnd = tcp_snd_cwnd(tcp_sk(sk));
-			   __entry->ifindex = xtcp_trace_ifindex(skb);
+	    TP_fast_assign(XTCP_TP_TUPLE_ASSIGN(sk);
+			   XTCP_TP_HDR_ASSIGN(sk, skb);
 			   __entry->nud_state = READ_ONCE(neigh->nud_state)),
 	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u seq=%u len=%u flags=%#x cwnd=%u ifindex=%d skb=%p nud=%s",
 		      __entry->cookie, &__entry->saddr, __entry->sport,
@@ -376,13 +377,7 @@ TRACE_EVENT(xtcp_state,
 			     __field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
-	    TP_fast_assign(const struct inet_sock *inet = inet_sk(sk);
-
-			   __entry->cookie = xtcp_sk(sk)->cookie;
-			   __entry->saddr = (__force __u32)inet->inet_saddr;
-			   __entry->daddr = (__force __u32)inet->inet_daddr;
-			   __entry->sport = ntohs(inet->inet_sport);
-			   __entry->dport = ntohs(inet->inet_dport);
+	    TP_fast_assign(XTCP_TP_TUPLE_ASSIGN(sk);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate),
 	    TP_printk("cookie=%llu %pI4:%u->%pI4:%u %s -> %s",
