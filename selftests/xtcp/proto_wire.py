@@ -21,6 +21,8 @@ import socket
 import struct
 import sys
 
+from xtcp_pcap import ipv4_packets
+
 
 def csum(data):
     if len(data) % 2:
@@ -29,26 +31,6 @@ def csum(data):
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
     return s
-
-
-def packets(path):
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        magic = struct.unpack("<I", hdr[:4])[0]
-        end = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-        linktype = struct.unpack(end + "I", hdr[20:24])[0]
-        while True:
-            ph = f.read(16)
-            if len(ph) < 16:
-                return
-            incl = struct.unpack(end + "IIII", ph)[2]
-            frame = f.read(incl)
-            if linktype == 1:
-                if struct.unpack("!H", frame[12:14])[0] != 0x0800:
-                    continue
-                yield frame[14:]
-            elif linktype == 113:
-                yield frame[16:]
 
 
 def options(raw):
@@ -78,7 +60,7 @@ def main():
             print("fail:", msg)
         fails.append(msg)
 
-    for ip in packets(path):
+    for _, ip in ipv4_packets(path):
         if ip[9] != 6 or socket.inet_ntoa(ip[12:16]) != sut:
             continue
         ihl = (ip[0] & 15) * 4

@@ -18,35 +18,12 @@
 import struct
 import sys
 
-
-def frames(path):
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        magic = struct.unpack("<I", hdr[:4])[0]
-        end = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
-        nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-        linktype = struct.unpack(end + "I", hdr[20:24])[0]
-        while True:
-            ph = f.read(16)
-            if len(ph) < 16:
-                return
-            sec, frac, incl, _ = struct.unpack(end + "IIII", ph)
-            frame = f.read(incl)
-            t = sec + frac / (1e9 if nano else 1e6)
-            if linktype == 1:
-                if struct.unpack("!H", frame[12:14])[0] != 0x0800:
-                    continue
-                frame = frame[14:]
-            elif linktype == 113:
-                frame = frame[16:]
-            else:
-                continue
-            yield t, frame
+from xtcp_pcap import ipv4_packets
 
 
 def tcp_segments(path):
     """(time, src, seq, ack, flags, payload_len, window) per TCP segment."""
-    for t, ip in frames(path):
+    for t, ip in ipv4_packets(path):
         if len(ip) < 20 or ip[9] != 6:
             continue
         ihl = (ip[0] & 15) * 4

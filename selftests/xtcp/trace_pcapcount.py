@@ -17,32 +17,14 @@ import socket
 import struct
 import sys
 
-
-def packets(path):
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        magic = struct.unpack("<I", hdr[:4])[0]
-        end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-        linktype = struct.unpack(end + "I", hdr[20:24])[0]
-        while True:
-            ph = f.read(16)
-            if len(ph) < 16:
-                return
-            incl = struct.unpack(end + "IIII", ph)[2]
-            yield linktype, f.read(incl)
+from xtcp_pcap import ipv4_packets
 
 
 def main():
     src = socket.inet_aton(sys.argv[2])
     segs = retrans = probes = 0
     max_end = {}
-    for linktype, p in packets(sys.argv[1]):
-        off = {1: 14, 113: 16}.get(linktype)
-        if off is None:
-            sys.exit("unsupported link type %d" % linktype)
-        if struct.unpack(">H", p[off - 2:off])[0] != 0x0800:
-            continue
-        ip = p[off:]
+    for _, ip in ipv4_packets(sys.argv[1]):
         if ip[9] != 6 or ip[12:16] != src:
             continue
         ihl = (ip[0] & 15) * 4
