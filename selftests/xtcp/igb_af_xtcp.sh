@@ -45,18 +45,8 @@ xfer() {
 
 TESTS="af_xtcp_client_to_tcp_server tcp_client_to_af_xtcp_server xtcp_igb_carried_it"
 ktap_header 3
-if ! xtcp_load; then
-	for t in $TESTS; do
-		ktap_result 1 $t "xtcp.ko did not load"
-	done
-	ktap_finish
-fi
-if ! xigb_wire_up; then
-	for t in $TESTS; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xtcp_load || ktap_fail_all "xtcp.ko did not load" $TESTS
+xigb_wire_up || ktap_fail_all "wire setup failed" $TESTS
 tx0=$(xigb_link_stat $XA "$XA_DEV" tx_bytes)
 rx0=$(xigb_link_stat $XA "$XA_DEV" rx_bytes)
 ktap_run af_xtcp_client_to_tcp_server xfer $XB TCP $XA XTCP $XB_IP 5401

@@ -74,12 +74,10 @@ t_unload_no_pool_left() {
 }
 
 ktap_header 5
-if ! xigb_wire_up; then
-	for t in link_off link_on flap_during_transfer nothing_in_flight unload_no_pool_left; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" carrier_off_on_link_down \
+		carrier_on_traffic_on_link_up transfer_spans_link_flap \
+		nothing_left_in_flight unload_leaves_no_page_pool
 ktap_run carrier_off_on_link_down t_link_off
 ktap_run carrier_on_traffic_on_link_up t_link_on
 ktap_run transfer_spans_link_flap t_flap_during_transfer

@@ -68,12 +68,9 @@ t_no_timeout() {
 }
 
 ktap_header 4
-if ! xigb_wire_up; then
-	for t in set_tx_ring_64 bulk_intact queue_stops_and_wakes no_tx_timeout; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" set_tx_ring_64 bulk_${MIB}mib_intact \
+		queue_stops_and_wakes no_tx_timeout
 ktap_run set_tx_ring_64 t_set_ring
 ktap_run bulk_${MIB}mib_intact t_bulk
 ktap_run queue_stops_and_wakes t_stop_wake

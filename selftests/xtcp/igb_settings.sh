@@ -117,12 +117,10 @@ t_jumbo() {
 }
 
 ktap_header 6
-if ! xigb_wire_up; then
-	for t in bad_mtu bad_ring bad_coalesce still_works good_settings jumbo; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" bad_mtu_einval bad_ring_einval \
+		bad_coalesce_rejected traffic_after_bad_settings \
+		good_settings_apply jumbo_mtu_9000
 ktap_run bad_mtu_einval t_bad_mtu
 ktap_run bad_ring_einval t_bad_ring
 ktap_run bad_coalesce_rejected t_bad_coalesce

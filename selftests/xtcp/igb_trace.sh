@@ -173,12 +173,9 @@ t_reap_flag_off() {
 }
 
 ktap_header 3
-if ! xigb_wire_up; then
-	ktap_result 1 xmit_tx_clean_pair_by_skb "wire setup failed"
-	ktap_result 1 tx_reaped_at_doorbell "wire setup failed"
-	ktap_result 1 reap_flag_off_waits_for_irq "wire setup failed"
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" xmit_tx_clean_pair_by_skb \
+		tx_reaped_at_doorbell reap_flag_off_waits_for_irq
 ktap_run xmit_tx_clean_pair_by_skb t_pairs
 ktap_run tx_reaped_at_doorbell t_early_reap
 ktap_run reap_flag_off_waits_for_irq t_reap_flag_off

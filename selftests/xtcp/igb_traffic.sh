@@ -84,12 +84,10 @@ t_counters() {
 }
 
 ktap_header 5
-if ! xigb_wire_up; then
-	for t in ping_xa_to_xb ping_xb_to_xa tcp_xa_to_xb tcp_xb_to_xa counters_agree; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" ping_xa_to_xb ping_xb_to_xa \
+		tcp_${BIG_MIB}mib_xa_to_xb tcp_${SMALL_MIB}mib_xb_to_xa \
+		counters_agree
 ktap_run ping_xa_to_xb t_ping $XA $XB_IP
 ktap_run ping_xb_to_xa t_ping $XB $XA_IP
 ktap_run tcp_${BIG_MIB}mib_xa_to_xb t_bulk $XA $XB $XB_IP "$BIG_MIB" $XA "$XA_DEV" $XB "$XB_DEV"

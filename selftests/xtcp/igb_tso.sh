@@ -36,18 +36,14 @@ trace_off() {
 
 # capture FILE CMD...: tcpdump the peer side (xb) while CMD runs
 capture() {
-	local f=$1 pid rc
+	local f=$1 rc
 
 	shift
-	ip netns exec $XB tcpdump -i "$XB_DEV" -s 0 -U -w "$f" \
-		"tcp and src host $XA_IP" 2>"$f.log" &
-	pid=$!
-	XIGB_WAIT=10 xigb_wait grep -q listening "$f.log" || { kill $pid; return 1; }
+	cap_start $XB "$XB_DEV" "$f" "tcp and src host $XA_IP" -s 0 ||
+		{ cap_stop; return 1; }
 	"$@"
 	rc=$?
-	sleep 1
-	kill -INT $pid
-	wait $pid
+	cap_stop
 	return $rc
 }
 
@@ -107,11 +103,9 @@ t_tso_off() {
 }
 
 ktap_header 2
-if ! xigb_wire_up; then
-	ktap_result 1 tso_on_segments_on_wire "wire setup failed"
-	ktap_result 1 tso_off_tx_off_intact "wire setup failed"
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" tso_on_segments_on_wire \
+		tso_off_tx_off_intact
 # the peer must not merge segments before the capture sees them
 ip netns exec $XB ethtool -K "$XB_DEV" gro off lro off 2>/dev/null
 ip netns exec $XB ethtool -K "$XB_DEV" gro off

@@ -125,12 +125,10 @@ t_nothing_left() {
 }
 
 ktap_header 4
-if ! xigb_wire_up; then
-	for t in unload_under_load held_pages_seen load_unload_cycles nothing_left; do
-		ktap_result 1 $t "wire setup failed"
-	done
-	ktap_finish
-fi
+xigb_wire_up ||
+	ktap_fail_all "wire setup failed" unload_during_transfer \
+		pool_with_held_pages_is_seen load_traffic_unload_x$CYCLES \
+		nothing_left_behind
 ktap_run unload_during_transfer t_unload_under_load
 ktap_run pool_with_held_pages_is_seen t_held_pages_seen
 ktap_run load_traffic_unload_x$CYCLES t_cycles

@@ -9,8 +9,9 @@
 # cases where at least one end is AF_XTCP.
 
 IL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$IL_DIR/lib.sh"
 IL_XC=$IL_DIR/xtcp_connect
-IL_TOP=${XTCP_TOP:-$(cd "$IL_DIR/../.." && pwd)}
 IL_MODE=${INTEROP_FAMILIES:-xtcp}
 IL_TMP=$(mktemp -d /tmp/interop.XXXXXX)
 IL_NS_SUT=xsut-$$
@@ -85,19 +86,10 @@ il_require()
 	[ -x "$IL_XC" ] || il_skip_all "xtcp_connect not built"
 }
 
-# Load xtcp for the xtcp cases. Prefers the lead's lib.sh when it exists.
+# Load xtcp for the xtcp cases.
 il_xtcp_load()
 {
-	[ -d /sys/module/xtcp ] && return 0
-	if [ -f "$IL_DIR/lib.sh" ]; then
-		# shellcheck source=/dev/null
-		. "$IL_DIR/lib.sh"
-		if declare -F xtcp_load >/dev/null; then
-			xtcp_load && return 0
-		fi
-	fi
-	[ -f "$IL_TOP/module/xtcp.ko" ] && insmod "$IL_TOP/module/xtcp.ko" 2>/dev/null
-	[ -d /sys/module/xtcp ]
+	xtcp_load 2>/dev/null
 }
 
 # Two namespaces joined by a veth pair: SUT 10.0.1.1/24, peer 10.0.1.2/24.
@@ -268,28 +260,18 @@ il_errno_of() { awk '$1 == "error" { print $NF; exit }' "$1"; }
 # a TCG guest cannot capture a bulk transfer without dropping packets.
 il_cap_start()
 {
-	rm -f "$IL_TMP/cap.pcap" "$IL_TMP/cap.err"
-	ip netns exec "$1" tcpdump -i "$2" -n -U --immediate-mode -s 128 -w "$IL_TMP/cap.pcap" \
+	cap_start "$1" "$2" "$IL_TMP/cap.pcap" \
 		"tcp port $3 and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0" \
-		2>"$IL_TMP/cap.err" &
-	IL_CAP_PID=$!
-	IL_PIDS+=("$IL_CAP_PID")
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -q "listening on" "$IL_TMP/cap.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+		--immediate-mode -s 128 || return 1
+	IL_PIDS+=("$CAP_PID")
 }
 
 il_cap_stop()
 {
-	sleep 0.5
-	kill -INT "$IL_CAP_PID" 2>/dev/null
-	wait "$IL_CAP_PID" 2>/dev/null
-	if grep -q '[1-9][0-9]* packets dropped by kernel' "$IL_TMP/cap.err"; then
+	cap_stop
+	if [ "$(cap_drops)" != 0 ]; then
 		il_log "capture dropped packets:"
-		sed 's/^/# /' "$IL_TMP/cap.err"
+		sed 's/^/# /' "$CAP_FILE.err"
 	fi
 	return 0
 }

@@ -42,7 +42,61 @@ ktap_finish() {
 	exit $KSFT_PASS
 }
 
+# ktap_fail_all REASON NAME...: a setup step every subtest needs went
+# wrong: report each of them failed, with the reason, and finish.
+ktap_fail_all() {
+	local why=$1 t
+	shift
+	for t in "$@"; do
+		ktap_result 1 "$t" "$why"
+	done
+	ktap_finish
+}
+
 log() { echo "$*" >&2; }
+
+# Captures --------------------------------------------------------------
+
+# cap_start NS DEV FILE [FILTER [TCPDUMP_OPTION...]]: capture what DEV in
+# NS sees into FILE (FILTER defaults to "tcp") until cap_stop; returns
+# once tcpdump listens. CAP_PID is tcpdump's pid, for a test's cleanup.
+cap_start() {
+	local ns=$1 dev=$2 file=$3 filter=${4:-tcp}
+
+	shift 4 2>/dev/null || shift $#
+	CAP_FILE=$file
+	rm -f "$file" "$file.err"
+	ip netns exec "$ns" tcpdump -U -n -i "$dev" "$@" -w "$file" "$filter" \
+		2>"$file.err" &
+	CAP_PID=$!
+	for _ in $(seq 50); do
+		grep -q "listening on" "$file.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# cap_stop: a loaded guest's tcpdump may lag the ring buffer; SIGINT
+# would drop what it has not read yet, so wait for the file to settle.
+cap_stop() {
+	local a b
+
+	sleep 0.3
+	for _ in $(seq 20); do
+		a=$(stat -c %s "$CAP_FILE" 2>/dev/null)
+		sleep 0.5
+		b=$(stat -c %s "$CAP_FILE" 2>/dev/null)
+		[ "$a" = "$b" ] && break
+	done
+	kill -INT "$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+	return 0
+}
+
+# cap_drops: how many packets the last capture lost in the kernel.
+cap_drops() {
+	sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$CAP_FILE.err"
+}
 
 # Modules ---------------------------------------------------------------
 

@@ -24,24 +24,6 @@ xtcp_load || { ktap_header 1; ktap_result 4 proto_wire "xtcp.ko not loadable"; k
 veth_pair $A $B || { ktap_header 1; ktap_result 4 proto_wire "no veth/netns"; ktap_finish; }
 ip netns exec $A ethtool -K veth0 tx off >/dev/null 2>&1
 
-capture_start() {
-	rm -f "$TMP/cap.pcap" "$TMP/cap.err"
-	ip netns exec $B tcpdump -U -n -i veth0 -w "$TMP/cap.pcap" \
-		tcp 2>"$TMP/cap.err" &
-	CAP=$!
-	for i in $(seq 50); do
-		grep -q "listening on" "$TMP/cap.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-capture_stop() {
-	sleep 0.3
-	kill -INT $CAP 2>/dev/null
-	wait $CAP 2>/dev/null
-}
-
 # transfer SERVER_NS SERVER_FAM CLIENT_NS CLIENT_FAM ADDR PORT
 transfer() {
 	ip netns exec $1 timeout 30 "$XC" -l -s $2 -p $6 -n 256K -t 10 $5 \
@@ -65,10 +47,10 @@ transfer() {
 wire_case() {
 	local mode=$1
 	shift
-	capture_start || { echo "tcpdump did not start"; return 1; }
+	cap_start $B veth0 "$TMP/cap.pcap" || { echo "tcpdump did not start"; return 1; }
 	transfer "$@"
 	local rc=$?
-	capture_stop
+	cap_stop
 	[ $rc = 0 ] || return 1
 	python3 "$(dirname "$0")/proto_wire.py" "$TMP/cap.pcap" 10.0.1.1 "$mode"
 }

@@ -48,37 +48,6 @@ trace_devq_stop() {
 	echo >"$t"/trace
 }
 
-# Captures ----------------------------------------------------------------
-
-# cap_start NS DEV FILE [FILTER]: tcpdump into FILE until cap_stop.
-cap_start() {
-	CAP_FILE=$3
-	rm -f "$3" "$3.err"
-	ip netns exec "$1" tcpdump -U -n -i "$2" -w "$3" ${4:-tcp} \
-		2>"$3.err" &
-	CAP_PID=$!
-	for _ in $(seq 50); do
-		grep -q "listening on" "$3.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# cap_stop: a loaded guest's tcpdump may lag the ring buffer; SIGINT
-# would drop what it has not read yet, so wait for the file to settle.
-cap_stop() {
-	local a b
-	sleep 0.3
-	for _ in $(seq 20); do
-		a=$(stat -c %s "$CAP_FILE" 2>/dev/null)
-		sleep 0.5
-		b=$(stat -c %s "$CAP_FILE" 2>/dev/null)
-		[ "$a" = "$b" ] && break
-	done
-	kill -INT "$CAP_PID" 2>/dev/null
-	wait "$CAP_PID" 2>/dev/null
-}
-
 # one_way SERVER_NS SERVER_FAM CLIENT_NS CLIENT_FAM ADDR PORT BYTES [ARGS]:
 # the client sends BYTES, the server sends nothing; the server's "recv"
 # must equal the client's "sent" (count and SHA-256).

@@ -32,16 +32,10 @@ counter() {	# counter NAME: from the sender's namespace
 # measure PORT: a captured 1 MiB transfer; compares counter deltas with
 # the capture. Prints the numbers; sets WIRE_RETRANS.
 measure() {
-	local port=$1 pcap=$TL_TMP/cap.$1.pcap cap out0 rs0 out1 rs1 wire segs
+	local port=$1 pcap=$TL_TMP/cap.$1.pcap out0 rs0 out1 rs1 wire segs
 
-	ip netns exec $NS1 tcpdump -i veth0 -Q out -n -s 96 -B 16384 -U \
-		-w "$pcap" "tcp and src host $A" 2>"$TL_TMP/tcpdump.$port" &
-	cap=$!
-	TL_PIDS+=("$cap")
-	for _ in $(seq 50); do
-		grep -q listening "$TL_TMP/tcpdump.$port" && break
-		sleep 0.1
-	done
+	cap_start $NS1 veth0 "$pcap" "tcp and src host $A" -Q out -s 96 -B 16384
+	TL_PIDS+=("$CAP_PID")
 	out0=$(counter OutSegs) rs0=$(counter RetransSegs)
 	tl_sink $NS2 "$port" || return 1
 	ip netns exec $NS1 timeout 120 "$TL_XC" -s XTCP -p "$port" -n 1M -t 60 \
@@ -49,10 +43,9 @@ measure() {
 	tl_sink_wait "$port" 1048576 || return 1
 	sleep 1	# the last ACK of the FIN
 	out1=$(counter OutSegs) rs1=$(counter RetransSegs)
-	kill -INT $cap
-	wait $cap
-	cat "$TL_TMP/tcpdump.$port"
-	grep -qx "0 packets dropped by kernel" "$TL_TMP/tcpdump.$port" ||
+	cap_stop
+	cat "$pcap.err"
+	[ "$(cap_drops)" = 0 ] ||
 		{ echo "# the capture lost packets: cannot compare"; return 1; }
 	wire=$(python3 "$TL_DIR/trace_pcapcount.py" "$pcap" $A) || return 1
 	segs=$(echo "$wire" | awk '{ print $2 }')
