@@ -16,17 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sg_sut$$
-B=sg_peer$$
-TMP=$(mktemp -d)
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_gso "$1"; ktap_finish; }
-for t in tcpdump python3 ethtool; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sg tcpdump python3 ethtool
 send_tracefs >/dev/null || skip_all "no tracefs"
 
 # big_skbs FILE FRAME: how many device-layer skbs exceed one frame

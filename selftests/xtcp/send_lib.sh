@@ -8,7 +8,38 @@
 # the peer namespace; the kernel's net:net_dev_queue tracepoint.
 # Source it after lib.sh.
 
-SEND_XC=$(dirname "${BASH_SOURCE[0]}")/xtcp_connect
+SEND_DIR=$(dirname "${BASH_SOURCE[0]}")
+SEND_XC=$SEND_DIR/xtcp_connect
+SOCK="python3 $SEND_DIR/send_sock.py"
+PCAP="python3 $SEND_DIR/send_pcap.py"
+SEND_NAME=$(basename "$0" .sh)
+
+# skip_all REASON: the whole test is skipped (a plan of one, with REASON).
+skip_all() {
+	ktap_header 1
+	ktap_result 4 "$SEND_NAME" "$1"
+	ktap_finish
+}
+
+# send_setup PREFIX [TOOL...]: the start every send test shares: the SUT
+# namespace A and the peer namespace B (PREFIX_sut$$, PREFIX_peer$$)
+# joined by send_netns, a scratch directory TMP, and their removal on
+# exit (with the namespaces named in SEND_MORE_NS, if any). Skips the
+# test when a TOOL, xtcp.ko or veth is missing.
+send_setup() {
+	local t
+
+	A=$1_sut$$
+	B=$1_peer$$
+	shift
+	TMP=$(mktemp -d)
+	trap 'ns_cleanup $A $B ${SEND_MORE_NS:-}; rm -rf "$TMP"' EXIT
+	for t in "$@"; do
+		command -v "$t" >/dev/null || skip_all "$t missing"
+	done
+	xtcp_load || skip_all "xtcp.ko not loadable"
+	send_netns $A $B || skip_all "no veth/netns"
+}
 
 # send_netns SUT PEER: 10.0.1.1/24 on xs0 in SUT, 10.0.1.2/24 on xp0.
 send_netns() {

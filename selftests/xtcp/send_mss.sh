@@ -15,20 +15,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sm_sut$$
-B=sm_peer$$
 R=sm_rtr$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-PCAP="python3 $(dirname "$0")/send_pcap.py"
-trap 'ns_cleanup $A $B $R; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_mss "$1"; ktap_finish; }
-for t in tcpdump python3 ethtool; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+SEND_MORE_NS=$R
+send_setup sm tcpdump python3 ethtool
 # Software GSO: captures show wire segments, not TSO super-frames.
 ip netns exec $A ethtool -K xs0 tso off >/dev/null 2>&1
 

@@ -18,19 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sn_sut$$
-B=sn_peer$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-PCAP="python3 $(dirname "$0")/send_pcap.py"
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_nagle "$1"; ktap_finish; }
-for t in tcpdump python3 tc ethtool; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sn tcpdump python3 tc ethtool
 modprobe sch_netem 2>/dev/null
 ip netns exec $B tc qdisc add dev xp0 root netem delay 50ms ||
 	skip_all "netem unavailable"

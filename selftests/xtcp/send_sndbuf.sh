@@ -18,16 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=ss_sut$$
-B=ss_peer$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_sndbuf "$1"; ktap_finish; }
-command -v python3 >/dev/null || skip_all "python3 missing"
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup ss python3
 
 PORT=7300
 # run_case NAME SERVER_STEPS SCRIPT: XTCP client in the SUT, TCP server at

@@ -10,18 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sz_sut$$
-B=sz_peer$$
-TMP=$(mktemp -d)
-PCAP="python3 $(dirname "$0")/send_pcap.py"
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_zwp "$1"; ktap_finish; }
-for t in tcpdump python3; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sz tcpdump python3
 
 t_zwp() {
 	local srv rc=0
