@@ -57,10 +57,25 @@ fi
 python3 "$top/tools/bench/report.py" "$work" --svg >/dev/null ||
 	{ echo "bench: report failed" >&2; exit 1; }
 mkdir -p "$dest"
-for f in results.md results.csv raw.txt env.txt ratios.svg throughput.svg \
-	latency.svg profile-XTCP-veth.txt profile-TCP-veth.txt; do
+for f in results.md summary.md results.csv raw.txt env.txt ratios.svg \
+	throughput.svg latency.svg profile-XTCP-veth.txt profile-TCP-veth.txt; do
 	rm -f "$dest/$f"
 	[ -e "$work/$f" ] && cp "$work/$f" "$dest/$f"
 done
+# A full run published in docs/bench/ is the latest: the README shows its
+# summary between the bench markers.
+if [ -z "$quick" ] && [ "$dest" -ef "$top/docs/bench" ]; then
+	python3 - "$top/README.md" "$dest/summary.md" <<'PY' ||
+import sys
+readme, summary = sys.argv[1], sys.argv[2]
+text = open(readme).read()
+begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+head, rest = text.split(begin, 1)
+tail = rest.split(end, 1)[1]
+with open(readme, "w") as f:
+    f.write(head + begin + "\n" + open(summary).read() + end + tail)
+PY
+		echo "bench: could not update README.md's bench summary" >&2
+fi
 echo "bench: results in $dest (exit $rc)"
 exit $rc

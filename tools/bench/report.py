@@ -5,8 +5,9 @@
 Usage: report.py DIR [--svg]
 
 Reads DIR/raw.txt (one xbench run per line, key=value) and DIR/env.txt,
-prints the table and writes DIR/results.md and DIR/results.csv; with
---svg also DIR/ratios.svg and DIR/throughput.svg (standard library only).
+prints the table and writes DIR/results.md, DIR/results.csv and
+DIR/summary.md (the ratios alone, one row per path and test, for the
+README); with --svg also the plots (standard library only).
 
 Every figure is the median over the repetitions, shown with its range
 (min-max). Runs are interleaved, so repetition k of both senders saw the
@@ -330,6 +331,44 @@ def build(d):
     return rows, md
 
 
+# summary.md columns: (heading, metric for bulk, metric for the others)
+SUMMARY_COLS = [("rate", "mbps", "rate"),
+                ("p50", None, "p50_us"),
+                ("p99", None, "p99_us"),
+                ("machine CPU", "busy_gib", "busy_us")]
+
+
+def build_summary(rows, env):
+    """The XTCP/TCP ratios alone: rate (>= 1 is the target), latency and
+    machine CPU (<= 1), each marked where it misses its target."""
+    by = {(r["section"], r["test"], r["metric"]): r for r in rows}
+    md = ["Run %s, tree %s, %s mode; XTCP/TCP, median of the paired "
+          "repetitions. Targets: rate >= 1, latency and CPU <= 1; `*` "
+          "misses its target beyond the spread of the repetitions, `~` "
+          "misses it within that spread." % (
+              env.get("date", "?"), env.get("commit", "?"),
+              env.get("mode", "?")),
+          "",
+          "| path | test | " + " | ".join(c[0] for c in SUMMARY_COLS) + " |",
+          "|---|---|" + "---|" * len(SUMMARY_COLS)]
+    for path in PATHS:
+        for test in TESTS:
+            bulk = test.startswith("bulk")
+            cells = []
+            for _, mb, mo in SUMMARY_COLS:
+                r = by.get((path, test, mb if bulk else mo))
+                if not r or r["ratio"] is None:
+                    cells.append("-")
+                    continue
+                mark = {"SHORT": "*", "SHORT (within spread)": "~"}
+                cells.append("%.2f%s" % (r["ratio"],
+                                         mark.get(r["verdict"], "")))
+            if any(c != "-" for c in cells):
+                md.append("| %s | %s | %s |" % (path, test, " | ".join(cells)))
+    md.append("")
+    return md
+
+
 def write_csv(d, rows):
     cols = ["section", "test", "metric", "label", "unit", "higher_better",
             "base", "cand", "base_median", "base_min", "base_max",
@@ -353,6 +392,8 @@ def main():
     with open(os.path.join(d, "results.md"), "w") as f:
         f.write(text)
     write_csv(d, rows)
+    with open(os.path.join(d, "summary.md"), "w") as f:
+        f.write("\n".join(build_summary(rows, load(d)[3])))
     if "--svg" in sys.argv:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import plot
