@@ -36,3 +36,6 @@ TEST_PROGS += send_mss.sh
 TEST_PROGS += send_cc.sh
 # Fast retransmit (SACK and NewReno), RTO backoff, TCP_USER_TIMEOUT.
 TEST_PROGS += send_loss.sh
+# Copy avoidance: sendfile/splice spliced not copied (kretprobe byte
+# counts), MSG_ZEROCOPY completions on the error queue, both families.
+TEST_GEN_PROGS += send_zc
