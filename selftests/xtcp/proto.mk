@@ -39,3 +39,6 @@ TEST_PROGS += send_loss.sh
 # Copy avoidance: sendfile/splice spliced not copied (kretprobe byte
 # counts), MSG_ZEROCOPY completions on the error queue, both families.
 TEST_GEN_PROGS += send_zc
+# Signals during a blocking send (partial count / EINTR), SIGPIPE after
+# shutdown and after a reset, both families.
+TEST_GEN_PROGS += send_signal
