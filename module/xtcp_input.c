@@ -495,6 +495,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(tp->snd_una, ack);
 	tp->bytes_acked += ack - prior_una;
 	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us);
+	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
 	if (tp->rx_opt.tstamp_ok && cb->has_ts && cb->ts_ecr) {
@@ -1107,7 +1108,10 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tp->snd_wl1 = cb->seq;
 
 	if (cb->tcp_flags & TCPHDR_ACK) {
-		/* SYN-ACK: our SYN is acknowledged. */
+		/* SYN-ACK: our SYN is acknowledged (and counted in
+		 * tcpi_bytes_acked, as tcp_snd_una_update() does).
+		 */
+		tp->bytes_acked += cb->ack_seq - tp->snd_una;
 		WRITE_ONCE(tp->snd_una, cb->ack_seq);
 		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us);
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);

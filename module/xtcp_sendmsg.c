@@ -247,6 +247,7 @@ new_segment:
 			if (!skb)
 				goto wait_for_space;
 			xtcp_entail(sk, skb, TCPHDR_ACK);
+			xtcp_chrono_busy(sk, true);
 			copy = size_goal;
 		}
 

@@ -42,3 +42,7 @@ TEST_GEN_PROGS += send_zc
 # Signals during a blocking send (partial count / EINTR), SIGPIPE after
 # shutdown and after a reset, both families.
 TEST_GEN_PROGS += send_signal
+# TCP_INFO after a transfer (byte/segment counters, RTT, delivery rate,
+# busy time) and with a stalled peer (notsent vs SIOCOUTQNSD), both
+# families, an AF_INET run as the reference.
+TEST_GEN_PROGS += send_info
