@@ -148,17 +148,20 @@ static void check_xfer(struct __test_metadata *_metadata, const char *name,
 	const struct tcp_info *ti = &x->ti;
 	double rate = (double)ti->tcpi_delivery_rate;
 
-	TH_LOG("%s: rto %u mss %u/%u cwnd %u ssthresh %u rtt %u/%u min_rtt %u retrans %u/%u lost %u",
+	TH_LOG("%s: rto %u mss %u/%u cwnd %u ssthresh %u rtt %u/%u min_rtt %u",
 	       name, ti->tcpi_rto, ti->tcpi_snd_mss, ti->tcpi_rcv_mss,
 	       ti->tcpi_snd_cwnd, ti->tcpi_snd_ssthresh, ti->tcpi_rtt,
-	       ti->tcpi_rttvar, ti->tcpi_min_rtt, ti->tcpi_retrans,
+	       ti->tcpi_rttvar, ti->tcpi_min_rtt);
+	TH_LOG("%s: retrans %u/%u lost %u", name, ti->tcpi_retrans,
 	       ti->tcpi_total_retrans, ti->tcpi_lost);
-	TH_LOG("%s: acked %llu sent %llu retrans %llu segs %u/%u data %u delivered %u rate %.0f goodput %.0f pacing %llu busy %llu",
+	TH_LOG("%s: acked %llu sent %llu retrans %llu segs %u/%u data %u",
 	       name, (unsigned long long)ti->tcpi_bytes_acked,
 	       (unsigned long long)ti->tcpi_bytes_sent,
 	       (unsigned long long)ti->tcpi_bytes_retrans, ti->tcpi_segs_out,
-	       ti->tcpi_segs_in, ti->tcpi_data_segs_out, ti->tcpi_delivered,
-	       rate, x->goodput, (unsigned long long)ti->tcpi_pacing_rate,
+	       ti->tcpi_segs_in, ti->tcpi_data_segs_out);
+	TH_LOG("%s: delivered %u rate %.0f goodput %.0f pacing %llu busy %llu",
+	       name, ti->tcpi_delivered, rate, x->goodput,
+	       (unsigned long long)ti->tcpi_pacing_rate,
 	       (unsigned long long)ti->tcpi_busy_time);
 
 	EXPECT_EQ(1, ti->tcpi_state);	/* TCP_ESTABLISHED */

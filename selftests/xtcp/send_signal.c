@@ -23,16 +23,22 @@
 #include "kselftest_harness.h"
 #include "send_zc_peer.h"
 
-static volatile sig_atomic_t alarms, sigpipes;
+/* Counted from signal handlers: atomic builtins, not volatile. */
+static int alarms, sigpipes;
 
 static void on_alarm(int sig)
 {
-	alarms++;
+	__atomic_fetch_add(&alarms, 1, __ATOMIC_RELAXED);
 }
 
 static void on_sigpipe(int sig)
 {
-	sigpipes++;
+	__atomic_fetch_add(&sigpipes, 1, __ATOMIC_RELAXED);
+}
+
+static int count(int *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
 /*
@@ -132,10 +138,10 @@ TEST_F_TIMEOUT(sig, interrupted_blocking_send, 60)
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
 
 	/* Some bytes fit before the buffer fills: the partial count. */
-	alarms = 0;
+	__atomic_store_n(&alarms, 0, __ATOMIC_RELAXED);
 	set_alarm(500, 0);
 	n = send(fd, buf, sizeof(buf), 0);
-	EXPECT_EQ(1, alarms);
+	EXPECT_EQ(1, count(&alarms));
 	EXPECT_LT(0, n) TH_LOG("send: %zd (%s)", n, strerror(errno));
 	EXPECT_GT((ssize_t)sizeof(buf), n);
 
@@ -155,11 +161,11 @@ TEST_F_TIMEOUT(sig, interrupted_blocking_send, 60)
 	ASSERT_EQ(3, full);
 
 	/* The buffer is full: nothing queued, EINTR. */
-	alarms = 0;
+	__atomic_store_n(&alarms, 0, __ATOMIC_RELAXED);
 	set_alarm(300, 0);
 	errno = 0;
 	n = send(fd, buf, sizeof(buf), 0);
-	EXPECT_EQ(1, alarms);
+	EXPECT_EQ(1, count(&alarms));
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EINTR, errno);
 
@@ -167,12 +173,12 @@ TEST_F_TIMEOUT(sig, interrupted_blocking_send, 60)
 	 * long before the timeout.
 	 */
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
-	alarms = 0;
+	__atomic_store_n(&alarms, 0, __ATOMIC_RELAXED);
 	t0 = now_s();
 	set_alarm(300, 1);
 	errno = 0;
 	n = send(fd, buf, sizeof(buf), 0);
-	EXPECT_EQ(1, alarms);
+	EXPECT_EQ(1, count(&alarms));
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_GT(3.0, now_s() - t0);
@@ -186,15 +192,15 @@ TEST_F(sig, sigpipe_after_shutdown)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, send(fd, "H", 1, 0));
 	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
-	sigpipes = 0;
+	__atomic_store_n(&sigpipes, 0, __ATOMIC_RELAXED);
 	errno = 0;
 	EXPECT_EQ(-1, send(fd, "x", 1, 0));
 	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, sigpipes);
+	EXPECT_EQ(1, count(&sigpipes));
 	errno = 0;
 	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
 	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, sigpipes);
+	EXPECT_EQ(1, count(&sigpipes));
 	close_reset(fd);
 }
 
@@ -211,19 +217,19 @@ TEST_F(sig, sigpipe_after_reset)
 	ASSERT_TRUE(pfd.revents & (POLLERR | POLLHUP))
 		TH_LOG("revents %#x", pfd.revents);
 
-	sigpipes = 0;
+	__atomic_store_n(&sigpipes, 0, __ATOMIC_RELAXED);
 	errno = 0;
 	EXPECT_EQ(-1, send(fd, "x", 1, 0));
 	EXPECT_EQ(ECONNRESET, errno);
-	EXPECT_EQ(0, sigpipes);
+	EXPECT_EQ(0, count(&sigpipes));
 	errno = 0;
 	EXPECT_EQ(-1, send(fd, "x", 1, 0));
 	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, sigpipes);
+	EXPECT_EQ(1, count(&sigpipes));
 	errno = 0;
 	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
 	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, sigpipes);
+	EXPECT_EQ(1, count(&sigpipes));
 	close(fd);
 }
 

@@ -65,7 +65,7 @@ static void probes_remove(void)
 	size_t i;
 
 	rmdir(INSTANCE);
-	for (i = 0; i < sizeof(probe_names) / sizeof(probe_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(probe_names); i++) {
 		snprintf(buf, sizeof(buf), "-:xtcp_send_zc/%s\n", probe_names[i]);
 		write_file(TRACING "/kprobe_events", buf, 1);
 	}
@@ -88,14 +88,14 @@ static int probes_start(pid_t pid)
 	if (access(TRACING "/kprobe_events", W_OK))
 		system("mount -t tracefs nodev " TRACING " 2>/dev/null");
 	probes_remove();
-	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(defs); i++)
 		if (write_file(TRACING "/kprobe_events", defs[i], 1))
 			return -1;
 	if (mkdir(INSTANCE, 0755) ||
 	    write_file(INSTANCE "/buffer_size_kb", "8192", 0))
 		return -1;
 	snprintf(filter, sizeof(filter), "common_pid == %d", pid);
-	for (i = 0; i < sizeof(probe_names) / sizeof(probe_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(probe_names); i++) {
 		snprintf(path, sizeof(path), INSTANCE "/events/xtcp_send_zc/%s/filter",
 			 probe_names[i]);
 		if (write_file(path, filter, 0))
@@ -168,7 +168,7 @@ static int make_pattern_file(char *path)
 	uint64_t off;
 	int fd;
 
-	strcpy(path, "/tmp/send_zc.XXXXXX");
+	snprintf(path, 64, "/tmp/send_zc.XXXXXX");
 	fd = mkstemp(path);
 	if (fd < 0)
 		return -1;
@@ -391,7 +391,7 @@ static void zc_transfer(struct __test_metadata *_metadata, int fam,
 		rc = poll(&pfd, 1, 20);
 		ASSERT_LE(0, rc);
 		if (!(pfd.revents & POLLERR)) {
-			/* POLLHUP returns at once once both sides closed. */
+			/* with both sides closed, POLLHUP returns at once. */
 			if (rc)
 				usleep(20000);
 			continue;

@@ -128,7 +128,8 @@ static __attribute__((noreturn)) void peer_child(int rd, int wr, peer_serve_fn s
 		_exit(1);
 	if (full_write(wr, &c, 1) || read(rd, &c, 1) != 1)
 		_exit(1);
-	if (run("ip link set lo up && ip addr add " PEER_ADDR "/24 dev peer0 && ip link set peer0 up"))
+	if (run("ip link set lo up && ip addr add " PEER_ADDR "/24 dev peer0") ||
+	    run("ip link set peer0 up"))
 		_exit(1);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd < 0 ||
