@@ -21,6 +21,7 @@
 #endif
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <linux/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -296,6 +297,7 @@ struct zc_result {
 	int dups;		/* ids completed twice */
 	int missing;		/* ids never completed */
 	int pollerr;		/* poll() said POLLERR before a read */
+	unsigned int retrans;	/* tcpi_total_retrans */
 	struct peer_verdict v;
 };
 
@@ -404,6 +406,13 @@ static void zc_transfer(struct __test_metadata *_metadata, int fam,
 	}
 	for (i = 0; i < r->sends; i++)
 		r->missing += !seen[i];
+	{
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+		r->retrans = ti.tcpi_total_retrans;
+	}
 	close(fd);
 	munmap(buf, ZC_SIZE);
 }
@@ -436,6 +445,22 @@ TEST_F_TIMEOUT(zc, zerocopy_completions, 90)
 	zc_transfer(_metadata, AF_INET, &ref);
 	check_zc(_metadata, "tcp reference", &ref);
 	EXPECT_EQ(!!ref.copied_notes, !!r.copied_notes);
+}
+
+/* Under loss the pinned pages are retransmitted (clones, splits of
+ * partly acknowledged skbs) and still completed once each, after the
+ * peer has them all.
+ */
+TEST_F_TIMEOUT(zc, zerocopy_completions_under_loss, 90)
+{
+	struct zc_result r;
+
+	if (system("modprobe sch_netem 2>/dev/null; tc qdisc add dev sut0 root netem loss 2%"))
+		SKIP(return, "no netem");
+	zc_transfer(_metadata, self->fam, &r);
+	check_zc(_metadata, variant->xtcp ? "xtcp, 2% loss" : "tcp, 2% loss", &r);
+	TH_LOG("%u segments retransmitted", r.retrans);
+	EXPECT_LT(0, r.retrans);
 }
 
 /* Without SO_ZEROCOPY the flag is ignored: the data is copied and the
