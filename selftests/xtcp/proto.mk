@@ -46,3 +46,6 @@ TEST_GEN_PROGS += send_signal
 # busy time) and with a stalled peer (notsent vs SIOCOUTQNSD), both
 # families, an AF_INET run as the reference.
 TEST_GEN_PROGS += send_info
+# The same over the igb wire (xtcp_igb -> stock igb): zerocopy
+# completions without COPIED, sendfile/splice spliced, both families.
+TEST_PROGS += send_zc_igb.sh

@@ -35,6 +35,10 @@
 
 #include "xtcp_util.h"
 
+#ifndef __noreturn
+#define __noreturn __attribute__((__noreturn__))
+#endif
+
 #define PEER_ADDR	"10.9.0.2"
 #define PEER_PORT	5201
 
@@ -117,27 +121,26 @@ static inline int run(const char *cmd)
 	return rc;
 }
 
-static __attribute__((noreturn)) void peer_child(int rd, int wr, peer_serve_fn serve)
+/* An AF_INET listener on PEER_PORT, any address; -1 on failure. */
+static inline int peer_listen(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(PEER_PORT) };
-	int one = 1, lfd, cfd;
-	char c = 0;
+	int one = 1, lfd;
 
-	if (unshare(CLONE_NEWNET))
-		_exit(1);
-	if (full_write(wr, &c, 1) || read(rd, &c, 1) != 1)
-		_exit(1);
-	if (run("ip link set lo up && ip addr add " PEER_ADDR "/24 dev peer0") ||
-	    run("ip link set peer0 up"))
-		_exit(1);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd < 0 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, 8))
-		_exit(1);
-	if (full_write(wr, &c, 1))
-		_exit(1);
+		return -1;
+	return lfd;
+}
+
+/* Serve connections on lfd one after another, forever. */
+static inline __noreturn void peer_loop(int lfd, peer_serve_fn serve)
+{
+	int cfd;
+
 	for (;;) {
 		cfd = accept(lfd, NULL, NULL);
 		if (cfd < 0)
@@ -147,6 +150,26 @@ static __attribute__((noreturn)) void peer_child(int rd, int wr, peer_serve_fn s
 	}
 }
 
+static __noreturn void peer_child(int rd, int wr, peer_serve_fn serve)
+{
+	int lfd;
+	char c = 0;
+
+	if (unshare(CLONE_NEWNET))
+		_exit(1);
+	if (full_write(wr, &c, 1) || read(rd, &c, 1) != 1)
+		_exit(1);
+	if (run("ip link set lo up && ip addr add " PEER_ADDR "/24 dev peer0") ||
+	    run("ip link set peer0 up"))
+		_exit(1);
+	lfd = peer_listen();
+	if (lfd < 0)
+		_exit(1);
+	if (full_write(wr, &c, 1))
+		_exit(1);
+	peer_loop(lfd, serve);
+}
+
 /* 0 when the peer listens; the caller's namespace is new afterwards. */
 static inline int peer_start(struct peer *p, peer_serve_fn serve)
 {
@@ -154,6 +177,8 @@ static inline int peer_start(struct peer *p, peer_serve_fn serve)
 	char cmd[128], c;
 
 	p->pid = -1;
+	if (getenv("SEND_ZC_WIRE") && *getenv("SEND_ZC_WIRE"))
+		return 0;
 	if (unshare(CLONE_NEWNET) || run("ip link set lo up"))
 		return -1;
 	if (run("ip link add sut0 type veth peer name peer0"))
@@ -193,6 +218,17 @@ static inline void peer_stop(struct peer *p)
 	}
 }
 
+/* $SEND_ZC_WIRE names a peer the caller set up (send_zc_igb.sh: the
+ * stock igb end of the QEMU wire, serving with "send_zc --serve");
+ * otherwise the veth peer of peer_start().
+ */
+static const char *peer_addr(void)
+{
+	const char *wire = getenv("SEND_ZC_WIRE");
+
+	return wire && *wire ? wire : PEER_ADDR;
+}
+
 /* A blocking stream socket of family fam connected to the peer. */
 static inline int peer_connect(int fam)
 {
@@ -202,7 +238,7 @@ static inline int peer_connect(int fam)
 
 	if (fd < 0)
 		return -1;
-	inet_pton(AF_INET, PEER_ADDR, &sin.sin_addr);
+	inet_pton(AF_INET, peer_addr(), &sin.sin_addr);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		close(fd);
 		return -1;
