@@ -181,6 +181,11 @@ static void check_xfer(struct __test_metadata *_metadata, const char *name,
 	EXPECT_LE(ti->tcpi_data_segs_out, ti->tcpi_segs_out);
 	EXPECT_LT(0, ti->tcpi_segs_in);
 	EXPECT_LE(x->written / ti->tcpi_snd_mss, ti->tcpi_delivered);
+	/* Without loss every segment sent was delivered, the SYN too. */
+	if (!ti->tcpi_total_retrans)
+		EXPECT_EQ(ti->tcpi_data_segs_out + 1, ti->tcpi_delivered);
+	/* The peer sent one data segment: the verdict. */
+	EXPECT_EQ(1, ti->tcpi_data_segs_in);
 	EXPECT_LE(200000, ti->tcpi_rto);	/* TCP_RTO_MIN */
 	EXPECT_LT(0, ti->tcpi_rtt);
 	EXPECT_LT(0, ti->tcpi_rttvar);
@@ -212,6 +217,8 @@ TEST_F_TIMEOUT(info, after_transfer, 60)
 	EXPECT_EQ(ref.ti.tcpi_rcv_mss, x.ti.tcpi_rcv_mss);
 	EXPECT_EQ(ref.ti.tcpi_options, x.ti.tcpi_options);
 	EXPECT_EQ(ref.ti.tcpi_bytes_acked, x.ti.tcpi_bytes_acked);
+	EXPECT_EQ(ref.ti.tcpi_bytes_sent, x.ti.tcpi_bytes_sent);
+	EXPECT_EQ(ref.ti.tcpi_data_segs_in, x.ti.tcpi_data_segs_in);
 }
 
 /* A finite pacing rate derived from cwnd/srtt, as Linux sets it
