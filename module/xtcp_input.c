@@ -495,6 +495,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(tp->snd_una, ack);
 	tp->bytes_acked += ack - prior_una;
 	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us);
+	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
 	if (tp->rx_opt.tstamp_ok && cb->has_ts && cb->ts_ecr) {
@@ -1107,7 +1108,11 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tp->snd_wl1 = cb->seq;
 
 	if (cb->tcp_flags & TCPHDR_ACK) {
-		/* SYN-ACK: our SYN is acknowledged. */
+		/* SYN-ACK: our SYN is acknowledged (and counted in
+		 * tcpi_bytes_acked, as tcp_snd_una_update() does).
+		 */
+		tp->bytes_acked += cb->ack_seq - tp->snd_una;
+		tp->delivered++;
 		WRITE_ONCE(tp->snd_una, cb->ack_seq);
 		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us);
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
@@ -1487,6 +1492,7 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct xtcp_skb_cb *cb;
 	unsigned int ihl, thl;
 	struct sock *sk;
+	u16 segs;
 	u8 flags;
 
 	if (iph->protocol == IPPROTO_ICMP) {
@@ -1552,7 +1558,11 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 		cb->ts_ecr = o.ts_ecr;
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_INSEGS);
-	tcp_sk(sk)->segs_in++;
+	/* As tcp_segs_in(): a GRO skb counts the segments it merged. */
+	segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+	tcp_sk(sk)->segs_in += segs;
+	if (skb->len > thl)
+		tcp_sk(sk)->data_segs_in += segs;
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {

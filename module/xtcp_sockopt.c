@@ -149,6 +149,55 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 	return err;
 }
 
+/*
+ * TCP_INFO's busy time (tcpi_busy_time, tcp_chrono_start/stop): time
+ * with data queued for sending. xtcp tracks no rwnd/sndbuf-limited
+ * spans, so busy is the only chrono type it uses.
+ */
+void xtcp_chrono_busy(struct sock *sk, bool busy)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 now = tcp_jiffies32;
+
+	if (busy) {
+		if (tp->chrono_type != TCP_CHRONO_UNSPEC)
+			return;
+		tp->chrono_start = now;
+		tp->chrono_type = TCP_CHRONO_BUSY;
+	} else if (tp->chrono_type != TCP_CHRONO_UNSPEC) {
+		tp->chrono_stat[tp->chrono_type - 1] += now - tp->chrono_start;
+		tp->chrono_type = TCP_CHRONO_UNSPEC;
+	}
+}
+
+/*
+ * On an ACK of new data: count delivered segments and take a delivery
+ * rate sample (tcpi_delivery_rate = rate_delivered * mss /
+ * rate_interval_us) over the segments delivered in the last smoothed
+ * RTT or more: a coarser estimate than tcp_rate.c's per-skb one, over
+ * the same span.
+ */
+void xtcp_rate_on_ack(struct sock *sk, u32 acked_pkts)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u64 now = tcp_clock_us();
+	u64 span = max_t(u32, tp->srtt_us >> 3, 1);
+
+	tp->delivered += acked_pkts;
+	if (!tp->delivered_mstamp) {
+		tp->delivered_mstamp = now;
+		xp->rate_start_delivered = tp->delivered;
+	} else if (now - tp->delivered_mstamp >= span) {
+		tp->rate_delivered = tp->delivered - xp->rate_start_delivered;
+		tp->rate_interval_us = now - tp->delivered_mstamp;
+		tp->delivered_mstamp = now;
+		xp->rate_start_delivered = tp->delivered;
+	}
+	if (!tp->packets_out && skb_queue_empty(&sk->sk_write_queue))
+		xtcp_chrono_busy(sk, false);
+}
+
 int xtcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		    unsigned int optlen)
 {

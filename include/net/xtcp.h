@@ -53,6 +53,9 @@ struct xtcp_sock {
 	const struct xtcp_cong_ops *ca_ops;	/* congestion control */
 	u32 challenge_stamp;		/* RFC 5961 rate limit: second */
 	u32 challenge_count;
+	u32 rate_start_delivered;	/* tp->delivered when the rate sample
+					 * began (at tp->delivered_mstamp)
+					 */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -312,6 +315,8 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
 int xtcp_ioctl(struct sock *sk, int cmd, int *karg);
+void xtcp_chrono_busy(struct sock *sk, bool busy);
+void xtcp_rate_on_ack(struct sock *sk, u32 acked_pkts);
 
 #define XTCP_TIMEWAIT_LEN	(60 * HZ)	/* 2 * MSL, as TCP_TIMEWAIT_LEN */
 #define XTCP_SYN_RETRIES	6

@@ -36,3 +36,16 @@ TEST_PROGS += send_mss.sh
 TEST_PROGS += send_cc.sh
 # Fast retransmit (SACK and NewReno), RTO backoff, TCP_USER_TIMEOUT.
 TEST_PROGS += send_loss.sh
+# Copy avoidance: sendfile/splice spliced not copied (kretprobe byte
+# counts), MSG_ZEROCOPY completions on the error queue, both families.
+TEST_GEN_PROGS += send_zc
+# Signals during a blocking send (partial count / EINTR), SIGPIPE after
+# shutdown and after a reset, both families.
+TEST_GEN_PROGS += send_signal
+# TCP_INFO after a transfer (byte/segment counters, RTT, delivery rate,
+# busy time) and with a stalled peer (notsent vs SIOCOUTQNSD), both
+# families, an AF_INET run as the reference.
+TEST_GEN_PROGS += send_info
+# The same over the igb wire (xtcp_igb -> stock igb): zerocopy
+# completions without COPIED, sendfile/splice spliced, both families.
+TEST_PROGS += send_zc_igb.sh
