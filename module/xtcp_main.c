@@ -178,6 +178,7 @@ static void __exit xtcp_exit(void)
 	unregister_pernet_subsys(&xtcp_net_ops);
 	unregister_pernet_subsys(&xtcp_mib_net_ops);
 	xtcp_proto_exit();
+	xtcp_tsq_exit();
 }
 
 module_init(xtcp_init);
