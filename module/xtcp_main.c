@@ -137,6 +137,7 @@ static int __init xtcp_init(void)
 		return -EINVAL;
 	}
 	xtcp_family_ops.family = xtcp_family;
+	xtcp_tsq_init();
 
 	err = xtcp_proto_init();
 	if (err)

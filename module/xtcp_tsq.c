@@ -22,15 +22,7 @@ struct xtcp_tsq {
 	struct llist_head head;		/* sockets, via xtcp_sock.tsq_node */
 };
 
-static void xtcp_tsq_run(struct tasklet_struct *t);
-
-/* Static initialisation: the tasklets exist before any socket does. */
-static DEFINE_PER_CPU(struct xtcp_tsq, xtcp_tsq) = {
-	.tasklet = {
-		.callback	= xtcp_tsq_run,
-		.use_callback	= true,
-	},
-};
+static DEFINE_PER_CPU(struct xtcp_tsq, xtcp_tsq);
 
 /* Send what the queues below now have room for (tcp_tsq_write). */
 void xtcp_tsq_write(struct sock *sk)
@@ -132,6 +124,19 @@ bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb)
 		return false;
 	xtcp_mib_inc(sk, XTCP_MIB_TSQTHROTTLED);
 	return true;
+}
+
+/* Module init, before any socket exists. */
+void xtcp_tsq_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct xtcp_tsq *tsq = &per_cpu(xtcp_tsq, cpu);
+
+		tasklet_setup(&tsq->tasklet, xtcp_tsq_run);
+		init_llist_head(&tsq->head);
+	}
 }
 
 /* Module exit: no socket is left, but a tasklet may still be finishing. */

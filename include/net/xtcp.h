@@ -112,7 +112,6 @@ enum xtcp_hold_reason {
 	XTCP_HOLD_ERROR,	/* transmit failed (no route, no memory) */
 	XTCP_HOLD_TSQ,		/* small queue full below the socket */
 	XTCP_HOLD_PACING,	/* internal pacing: departure time ahead */
-	XTCP_HOLD_DEFER,	/* TSO deferral: a fuller skb soon */
 };
 
 enum {
@@ -292,6 +291,7 @@ void xtcp_wfree(struct sk_buff *skb);
 bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb);
 void xtcp_tsq_handler(struct sock *sk);
 void xtcp_tsq_write(struct sock *sk);
+void xtcp_tsq_init(void);
 void xtcp_tsq_exit(void);
 
 /* xtcp_pacing.c */

@@ -36,3 +36,12 @@ TEST_PROGS += send_mss.sh
 TEST_PROGS += send_cc.sh
 # Fast retransmit (SACK and NewReno), RTO backoff, TCP_USER_TIMEOUT.
 TEST_PROGS += send_loss.sh
+# TCP small queues: a slow qdisc holds no more than the TSQ limit of an
+# xtcp sender's data (Linux TCP measured beside it).
+TEST_PROGS += send_tsq.sh
+# SO_MAX_PACING_RATE through sch_fq (EDT) and internal pacing.
+TEST_PROGS += send_pacing.sh
+TEST_FILES += send_pacing.py
+# cwnd restart after an idle gap longer than the RTO.
+TEST_PROGS += send_idle.sh
+TEST_FILES += send_idle.py
