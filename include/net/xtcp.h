@@ -112,6 +112,7 @@ enum xtcp_hold_reason {
 	XTCP_HOLD_ERROR,	/* transmit failed (no route, no memory) */
 	XTCP_HOLD_TSQ,		/* small queue full below the socket */
 	XTCP_HOLD_PACING,	/* internal pacing: departure time ahead */
+	XTCP_HOLD_DEFER,	/* TSO deferral: a fuller skb soon */
 };
 
 enum {

@@ -40,8 +40,8 @@ idle_run() {
 
 # check OUT EXPECT: EXPECT "restart" or "keep".
 check() {
-	local b bs a as
-	read -r _ b bs _ _ <<<"$(grep '^before' <<<"$1")"
+	local b a as
+	read -r _ b _ _ _ <<<"$(grep '^before' <<<"$1")"
 	read -r _ a as <<<"$(grep '^after' <<<"$1")"
 	echo "$1"
 	[ -n "$b" ] && [ -n "$a" ] || return 1
