@@ -140,3 +140,37 @@ void xtcp_cong_on_rto(struct sock *sk)
 	if (ops->on_rto)
 		ops->on_rto(sk);
 }
+
+/*
+ * Congestion window validation after idle (RFC 7661's concern, Linux's
+ * tcp_cwnd_restart with net.ipv4.tcp_slow_start_after_idle): new data
+ * after more than an RTO without sending finds a cwnd that no longer
+ * reflects the path. ssthresh keeps the memory of it (at least 3/4 of
+ * cwnd); cwnd halves per RTO of idle, down to the restart window
+ * (the route's initcwnd or 10, never above the current cwnd).
+ */
+void xtcp_cwnd_restart_check(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 rto = inet_csk(sk)->icsk_rto;
+	u32 cwnd, restart;
+	s32 idle;
+
+	if (!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_slow_start_after_idle) ||
+	    tp->packets_out || !rto)
+		return;
+	idle = tcp_jiffies32 - tp->lsndtime;
+	if (idle <= (s32)rto)
+		return;
+
+	cwnd = tcp_snd_cwnd(tp);
+	restart = (dst ? dst_metric(dst, RTAX_INITCWND) : 0) ? : TCP_INIT_CWND;
+	restart = min(restart, cwnd);
+	tp->snd_ssthresh = tcp_current_ssthresh(sk);
+	while ((idle -= rto) > 0 && cwnd > restart)
+		cwnd >>= 1;
+	tcp_snd_cwnd_set(tp, max(cwnd, restart));
+	tp->snd_cwnd_cnt = 0;
+	tp->snd_cwnd_stamp = tcp_jiffies32;
+}

@@ -137,6 +137,7 @@ static int __init xtcp_init(void)
 		return -EINVAL;
 	}
 	xtcp_family_ops.family = xtcp_family;
+	xtcp_tsq_init();
 
 	err = xtcp_proto_init();
 	if (err)
@@ -178,6 +179,7 @@ static void __exit xtcp_exit(void)
 	unregister_pernet_subsys(&xtcp_net_ops);
 	unregister_pernet_subsys(&xtcp_mib_net_ops);
 	xtcp_proto_exit();
+	xtcp_tsq_exit();
 }
 
 module_init(xtcp_init);

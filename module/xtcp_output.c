@@ -9,6 +9,7 @@
  * plus the control segments (SYN, SYN-ACK, ACK, FIN, RST, window probe)
  * and active open. Each stage boundary has an xtcp:* tracepoint.
  */
+#include <linux/moduleparam.h>
 #include <linux/skbuff_ref.h>
 #include <linux/tcp.h>
 #include <net/inet_common.h>
@@ -338,7 +339,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 
 	skb_orphan(skb);
 	skb->sk = sk;
-	skb->destructor = sock_wfree;
+	skb->destructor = xtcp_wfree;
 	refcount_add(skb->truesize, &sk->sk_wmem_alloc);
 
 	th = skb_push(skb, hdr_size);
@@ -372,6 +373,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		tp->data_segs_out += xtcp_skb_pcount(skb);
 		tp->bytes_sent += skb->len - hdr_size;
 		tp->lsndtime = tcp_jiffies32;
+		xtcp_pacing_stamp(sk, skb);
+		xtcp_pacing_sent(sk, skb->len - hdr_size);
 	}
 	tp->segs_out += xtcp_skb_pcount(skb);
 	xtcp_mib_add(sk, XTCP_MIB_OUTSEGS, xtcp_skb_pcount(skb));
@@ -600,6 +603,74 @@ static u32 xtcp_mss_split_point(struct sock *sk, const struct sk_buff *skb,
 	return needed;
 }
 
+/* Off until selftests/xtcp/send_defer.sh measures its effect reliably
+ * (pending: skb counts under netem loss vary more than deferral moves them).
+ */
+static bool tso_defer;
+module_param(tso_defer, bool, 0644);
+MODULE_PARM_DESC(tso_defer, "defer sub-goal GSO skbs while an ACK is due (default off)");
+
+/*
+ * TSO deferral (tcp_tso_should_defer): when cwnd or the peer's window let
+ * only part of a multi-segment skb go and an ACK that frees more is due
+ * soon, wait for it rather than send a small GSO skb now. Never for the
+ * end of a write (PSH or FIN), in loss recovery, after a pause in
+ * sending (1 ms), or when the ACK is more than half an RTT away.
+ */
+static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
+				  u32 in_flight, u32 max_segs,
+				  unsigned int mss)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 send_win, cong_win, limit, divisor;
+	const struct sk_buff *head;
+	u64 now_us;
+
+	if (!READ_ONCE(tso_defer) || (cb->tcp_flags & (TCPHDR_PSH | TCPHDR_FIN)))
+		return false;
+	if (inet_csk(sk)->icsk_ca_state >= TCP_CA_Recovery)
+		return false;
+	if ((s64)(tp->tcp_wstamp_ns - tcp_clock_ns()) < -(s64)NSEC_PER_MSEC)
+		return false;
+
+	send_win = tcp_wnd_end(tp) - cb->seq;
+	cong_win = (tcp_snd_cwnd(tp) - in_flight) * mss;
+	limit = min(send_win, cong_win);
+	if (limit >= max_segs * mss || limit >= skb->len)
+		return false;
+	/* Enough for a fair share of the window: no point waiting. */
+	divisor = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_tso_win_divisor);
+	if (divisor) {
+		if (limit >= min(tp->snd_wnd, tcp_snd_cwnd(tp) * mss) / divisor)
+			return false;
+	} else if (limit > 3 * mss) {
+		return false;
+	}
+	/* The oldest unacknowledged segment's ACK is the one to wait for;
+	 * if it left less than half an RTT ago it comes too late.
+	 */
+	head = skb_peek(&xtcp_sk(sk)->rtx_queue);
+	if (!head)
+		return false;
+	now_us = tcp_clock_us();
+	return now_us - XTCP_SKB_CB(head)->when_us >= (tp->srtt_us >> 4);
+}
+
+/* GSO skbs of about 1 ms at the pacing rate (tcp_tso_autosize), at
+ * least two segments: at low rates a 64 KiB skb is a burst of tens of
+ * milliseconds that neither fq nor the pacing timer can spread.
+ */
+static u32 xtcp_tso_autosize(const struct sock *sk, unsigned int mss,
+			     u32 max_segs)
+{
+	unsigned long bytes = READ_ONCE(sk->sk_pacing_rate) >>
+			      READ_ONCE(sk->sk_pacing_shift);
+	unsigned long segs = max(bytes / mss, 2UL);
+
+	return min_t(unsigned long, segs, max_segs);
+}
+
 /* A sent segment leaves the write queue for the retransmit queue. */
 static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -636,10 +707,16 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 	struct sk_buff *skb;
 	int reason;
 
+	xtcp_update_pacing_rate(sk);
+	max_segs = xtcp_tso_autosize(sk, mss, max_segs);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		u32 end, in_flight, limit;
 
+		if (xtcp_pacing_hold(sk)) {
+			reason = XTCP_HOLD_PACING;
+			goto hold;
+		}
 		xtcp_set_tso_segs(skb, mss);
 		in_flight = xtcp_in_flight(tp);
 		if (in_flight >= tcp_snd_cwnd(tp)) {
@@ -671,6 +748,11 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 			}
 			limit = mss;
 		} else {
+			if (xtcp_tso_should_defer(sk, skb, in_flight, max_segs,
+						  mss)) {
+				reason = XTCP_HOLD_DEFER;
+				goto hold;
+			}
 			limit = xtcp_mss_split_point(sk, skb, mss,
 						     min(tcp_snd_cwnd(tp) - in_flight,
 							 max_segs), nonagle);
@@ -679,6 +761,10 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 		    xtcp_fragment(sk, &sk->sk_write_queue, skb, limit, mss,
 				  gfp)) {
 			reason = XTCP_HOLD_ERROR;
+			goto hold;
+		}
+		if (xtcp_small_queue_check(sk, skb)) {
+			reason = XTCP_HOLD_TSQ;
 			goto hold;
 		}
 		if (skb_queue_is_last(&sk->sk_write_queue, skb) &&
@@ -704,8 +790,10 @@ hold:
 	/* Data held with nothing in flight to clock it out: the probe
 	 * timer sends it (window closed, or a corked partial segment,
 	 * whose 200 ms ceiling this is) as tcp_write_xmit() arranges.
+	 * TX completions and the pacing timer resume their own holds.
 	 */
-	return !tp->packets_out;
+	return !tp->packets_out && reason != XTCP_HOLD_TSQ &&
+	       reason != XTCP_HOLD_PACING;
 }
 
 static bool xtcp_forced_push(const struct tcp_sock *tp)
@@ -723,6 +811,7 @@ void xtcp_push(struct sock *sk, int flags, unsigned int mss, int nonagle)
 
 	if (!skb)
 		return;
+	xtcp_cwnd_restart_check(sk);
 	if (!(flags & MSG_MORE) || xtcp_forced_push(tp)) {
 		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
 		tp->pushed_seq = tp->write_seq;

@@ -107,6 +107,7 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_DROPNONEIGH]	 = "DropNoNeigh",
 	[XTCP_MIB_DROPQDISC]	 = "DropQdisc",
 	[XTCP_MIB_DROPBACKLOG]	 = "DropBacklog",
+	[XTCP_MIB_TSQTHROTTLED]	 = "TSQThrottled",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

@@ -342,6 +342,10 @@ void xtcp_release_cb(struct sock *sk)
 		xtcp_mtu_reduced(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(XTCP_TSQ_DEFERRED, &xp->deferred)) {
+		xtcp_tsq_write(sk);
+		__sock_put(sk);
+	}
 }
 
 static u32 xtcp_keepalive_time(const struct tcp_sock *tp)
@@ -486,4 +490,5 @@ void xtcp_init_xmit_timers(struct sock *sk)
 {
 	inet_csk_init_xmit_timers(sk, xtcp_write_timer, xtcp_delack_timer,
 				  xtcp_keepalive_timer);
+	xtcp_pacing_init(sk);
 }

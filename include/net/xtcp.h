@@ -10,6 +10,7 @@
 #ifndef _NET_XTCP_H
 #define _NET_XTCP_H
 
+#include <linux/llist.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/inet_connection_sock.h>
@@ -56,6 +57,8 @@ struct xtcp_sock {
 	u32 rate_start_delivered;	/* tp->delivered when the rate sample
 					 * began (at tp->delivered_mstamp)
 					 */
+	/* TCP small queues: on a CPU's list while its tasklet is due. */
+	struct llist_node tsq_node;
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -110,12 +113,22 @@ enum xtcp_hold_reason {
 	XTCP_HOLD_NAGLE,	/* small segment held by Nagle */
 	XTCP_HOLD_CORK,		/* small segment held by TCP_CORK/MSG_MORE */
 	XTCP_HOLD_ERROR,	/* transmit failed (no route, no memory) */
+	XTCP_HOLD_TSQ,		/* small queue full below the socket */
+	XTCP_HOLD_PACING,	/* internal pacing: departure time ahead */
+	XTCP_HOLD_DEFER,	/* TSO deferral: a fuller skb soon */
 };
 
 enum {
 	XTCP_WRITE_TIMER_DEFERRED,
 	XTCP_DELACK_TIMER_DEFERRED,
 	XTCP_MTU_REDUCED_DEFERRED,	/* ICMP frag-needed while user-locked */
+	XTCP_TSQ_DEFERRED,		/* TX completion or pacing timer */
+};
+
+/* sk->sk_tsq_flags bits (xtcp's own; TCP's code never sees the socket). */
+enum {
+	XTCP_TSQ_THROTTLED,		/* write_xmit waits for TX completion */
+	XTCP_TSQ_QUEUED,		/* on a CPU's TSQ tasklet list */
 };
 
 /* Counters in the spirit of /proc/net/snmp's Tcp: line and netstat's
@@ -146,6 +159,7 @@ enum xtcp_mib {
 	XTCP_MIB_DROPNONEIGH,		/* no neighbour entry */
 	XTCP_MIB_DROPQDISC,		/* dev_queue_xmit() dropped it */
 	XTCP_MIB_DROPBACKLOG,		/* input: socket backlog full */
+	XTCP_MIB_TSQTHROTTLED,		/* write_xmit held by small queues */
 	XTCP_MIB_MAX
 };
 
@@ -276,6 +290,21 @@ u32 xtcp_select_window(struct sock *sk);
 int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
 struct rtable *xtcp_ip_route(struct sock *sk);
 
+/* xtcp_tsq.c: TCP small queues */
+void xtcp_wfree(struct sk_buff *skb);
+bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb);
+void xtcp_tsq_handler(struct sock *sk);
+void xtcp_tsq_write(struct sock *sk);
+void xtcp_tsq_init(void);
+void xtcp_tsq_exit(void);
+
+/* xtcp_pacing.c */
+void xtcp_pacing_init(struct sock *sk);
+void xtcp_update_pacing_rate(struct sock *sk);
+void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb);
+void xtcp_pacing_sent(struct sock *sk, unsigned int len);
+bool xtcp_pacing_hold(struct sock *sk);
+
 /* xtcp_timer.c */
 void xtcp_init_xmit_timers(struct sock *sk);
 void xtcp_reset_rto_timer(struct sock *sk);
@@ -308,6 +337,7 @@ void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 void xtcp_cong_on_loss(struct sock *sk);
 void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
+void xtcp_cwnd_restart_check(struct sock *sk);
 
 /* xtcp_sockopt.c */
 int xtcp_setsockopt(struct sock *sk, int level, int optname,

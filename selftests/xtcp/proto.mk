@@ -49,3 +49,15 @@ TEST_GEN_PROGS += send_info
 # The same over the igb wire (xtcp_igb -> stock igb): zerocopy
 # completions without COPIED, sendfile/splice spliced, both families.
 TEST_PROGS += send_zc_igb.sh
+# TCP small queues: a slow qdisc holds no more than the TSQ limit of an
+# xtcp sender's data (Linux TCP measured beside it).
+TEST_PROGS += send_tsq.sh
+# SO_MAX_PACING_RATE through sch_fq (EDT) and internal pacing.
+TEST_PROGS += send_pacing.sh
+TEST_FILES += send_pacing.py
+# cwnd restart after an idle gap longer than the RTO.
+TEST_PROGS += send_idle.sh
+TEST_FILES += send_idle.py
+# TSO deferral (module parameter tso_defer, off by default): pending, its
+# skb counts under netem loss vary more than deferral moves them.
+XTCP_PENDING += send_defer.sh

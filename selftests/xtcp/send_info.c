@@ -175,33 +175,33 @@ static void check_xfer(struct __test_metadata *_metadata, const char *name,
 
 	EXPECT_EQ(1, ti->tcpi_state);	/* TCP_ESTABLISHED */
 	EXPECT_EQ(0, x->outq);
-	EXPECT_EQ(0, ti->tcpi_unacked);
-	EXPECT_EQ(0, ti->tcpi_notsent_bytes);
+	EXPECT_EQ(0U, ti->tcpi_unacked);
+	EXPECT_EQ(0U, ti->tcpi_notsent_bytes);
 	EXPECT_EQ(x->outqnsd, (int)ti->tcpi_notsent_bytes);
-	EXPECT_EQ(0, ti->tcpi_retrans);
-	EXPECT_EQ(0, ti->tcpi_lost);
+	EXPECT_EQ(0U, ti->tcpi_retrans);
+	EXPECT_EQ(0U, ti->tcpi_lost);
 	/* Every written byte acknowledged, plus the SYN (as Linux counts). */
 	EXPECT_EQ(x->written + 1, ti->tcpi_bytes_acked);
 	/* Payload sent: what was written plus what was sent again. */
 	EXPECT_EQ(x->written + ti->tcpi_bytes_retrans, ti->tcpi_bytes_sent);
-	EXPECT_EQ(1448, ti->tcpi_snd_mss);	/* 1500 - 40 - timestamps */
-	EXPECT_LT(0, ti->tcpi_rcv_mss);
+	EXPECT_EQ(1448U, ti->tcpi_snd_mss);	/* 1500 - 40 - timestamps */
+	EXPECT_LT(0U, ti->tcpi_rcv_mss);
 	EXPECT_LE(x->written / ti->tcpi_snd_mss, ti->tcpi_data_segs_out);
 	EXPECT_LE(ti->tcpi_data_segs_out, ti->tcpi_segs_out);
-	EXPECT_LT(0, ti->tcpi_segs_in);
+	EXPECT_LT(0U, ti->tcpi_segs_in);
 	EXPECT_LE(x->written / ti->tcpi_snd_mss, ti->tcpi_delivered);
 	/* Without loss every segment sent was delivered, the SYN too. */
 	if (!ti->tcpi_total_retrans)
 		EXPECT_EQ(ti->tcpi_data_segs_out + 1, ti->tcpi_delivered);
 	/* The peer sent one data segment: the verdict. */
-	EXPECT_EQ(1, ti->tcpi_data_segs_in);
-	EXPECT_LE(200000, ti->tcpi_rto);	/* TCP_RTO_MIN */
-	EXPECT_LT(0, ti->tcpi_rtt);
-	EXPECT_LT(0, ti->tcpi_rttvar);
-	EXPECT_LT(0, ti->tcpi_min_rtt);
+	EXPECT_EQ(1U, ti->tcpi_data_segs_in);
+	EXPECT_LE(200000U, ti->tcpi_rto);	/* TCP_RTO_MIN */
+	EXPECT_LT(0U, ti->tcpi_rtt);
+	EXPECT_LT(0U, ti->tcpi_rttvar);
+	EXPECT_LT(0U, ti->tcpi_min_rtt);
 	EXPECT_LE(ti->tcpi_min_rtt, ti->tcpi_rtt + ti->tcpi_rttvar * 4);
-	EXPECT_LE(2, ti->tcpi_snd_cwnd);
-	EXPECT_LT(0, ti->tcpi_busy_time);
+	EXPECT_LE(2U, ti->tcpi_snd_cwnd);
+	EXPECT_LT(0U, ti->tcpi_busy_time);
 	/* The last sample covers the idle end (Linux's own was as low as
 	 * 1/170 of the goodput): only that there is one. The highest
 	 * sample taken while the writer was blocked against the goodput
@@ -229,7 +229,9 @@ TEST_F_TIMEOUT(info, after_transfer, 60)
 	EXPECT_EQ(ref.ti.tcpi_rcv_mss, x.ti.tcpi_rcv_mss);
 	EXPECT_EQ(ref.ti.tcpi_options, x.ti.tcpi_options);
 	EXPECT_EQ(ref.ti.tcpi_bytes_acked, x.ti.tcpi_bytes_acked);
-	EXPECT_EQ(ref.ti.tcpi_bytes_sent, x.ti.tcpi_bytes_sent);
+	/* New data sent: either run may have retransmitted some. */
+	EXPECT_EQ(ref.ti.tcpi_bytes_sent - ref.ti.tcpi_bytes_retrans,
+		  x.ti.tcpi_bytes_sent - x.ti.tcpi_bytes_retrans);
 	EXPECT_EQ(ref.ti.tcpi_data_segs_in, x.ti.tcpi_data_segs_in);
 }
 
@@ -251,11 +253,6 @@ TEST_F(info, pacing_rate_from_cwnd)
 	EXPECT_LE(est, (double)x.ti.tcpi_pacing_rate);
 	EXPECT_GE(est * 2.5, (double)x.ti.tcpi_pacing_rate);
 }
-
-/* xtcp's pacing (the "tsq" branch) is not merged yet: remove this line
- * when it is.
- */
-XFAIL_ADD(info, xtcp, pacing_rate_from_cwnd);
 
 /* The peer does not read: queued, sent-unacked and unsent bytes as the
  * ioctls and TCP_INFO see them agree.
@@ -295,7 +292,7 @@ TEST_F(info, stalled_queue_counts)
 	EXPECT_EQ(outq > nsd, ti.tcpi_unacked > 0);
 	EXPECT_LE((outq - nsd + ti.tcpi_snd_mss - 1) / ti.tcpi_snd_mss,
 		  ti.tcpi_unacked);
-	EXPECT_EQ(0, ti.tcpi_snd_wnd);
+	EXPECT_EQ(0U, ti.tcpi_snd_wnd);
 	close(fd);
 }
 

@@ -465,7 +465,7 @@ TEST_F_TIMEOUT(zc, zerocopy_completions_under_loss, 90)
 	zc_transfer(_metadata, self->fam, &r);
 	check_zc(_metadata, variant->xtcp ? "xtcp, 2% loss" : "tcp, 2% loss", &r);
 	TH_LOG("%u segments retransmitted", r.retrans);
-	EXPECT_LT(0, r.retrans);
+	EXPECT_LT(0U, r.retrans);
 }
 
 /* Without SO_ZEROCOPY the flag is ignored: the data is copied and the

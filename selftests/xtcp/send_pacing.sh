@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# send_pacing: SO_MAX_PACING_RATE. An xtcp sender capped at 500000 B/s
+# (4 Mbit/s) sends 1 MB to Linux TCP over veth; the receiver's goodput
+# (first byte to last) must be within [0.6, 1.1] of the cap:
+#  1. sch_fq on the SUT's veth: xtcp stamps departure times (EDT) that fq
+#     honours.
+#  2. pfifo_fast (no fq): xtcp paces itself, on an hrtimer.
+#  3. no cap, pfifo_fast: goodput far above the cap (> 4x), so the cap is
+#     what slowed 1 and 2.
+# TCP_INFO reports max_pacing_rate = the cap, and pacing_rate <= the cap.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/send_lib.sh"
+
+A=sp_sut$$
+B=sp_peer$$
+TMP=$(mktemp -d)
+trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
+HELPER=$(dirname "$0")/send_pacing.py
+RATE=500000
+BYTES=1000000
+
+skip_all() { ktap_header 1; ktap_result 4 send_pacing "$1"; ktap_finish; }
+command -v python3 >/dev/null || skip_all "python3 missing"
+xtcp_load || skip_all "xtcp.ko not loadable"
+send_netns $A $B || skip_all "no veth/netns"
+modprobe sch_fq 2>/dev/null
+
+# run QDISC PORT RATE: prints "goodput <B/s>" and the client's info line.
+run() {
+	local srv rc n secs
+	ip netns exec $A tc qdisc replace dev xs0 root "$1" || return 1
+	ip netns exec $B timeout 60 python3 "$HELPER" server "$2" \
+		>"$TMP/srv" 2>&1 &
+	srv=$!
+	wait_listen $B "$2" 10 || { echo "no listener"; return 1; }
+	ip netns exec $A timeout 60 python3 "$HELPER" client XTCP 10.0.1.2 \
+		"$2" $BYTES "$3"
+	rc=$?
+	wait $srv || rc=1
+	cat "$TMP/srv"
+	read -r _ n secs <"$TMP/srv"
+	[ $rc = 0 ] && [ "$n" = $BYTES ] || { echo "transfer failed"; return 1; }
+	awk -v n="$n" -v s="$secs" 'BEGIN { printf "goodput %d\n", n / (s > 0 ? s : 1e-6) }'
+}
+
+t_capped() {	# t_capped QDISC PORT
+	local out g pr mpr
+	out=$(run "$1" "$2" $RATE) || { echo "$out"; return 1; }
+	echo "$out"
+	g=$(awk '/^goodput/ { print $2 }' <<<"$out")
+	read -r _ pr mpr <<<"$(grep '^info' <<<"$out")"
+	[ "$mpr" = $RATE ] || { echo "max_pacing_rate $mpr"; return 1; }
+	[ "$pr" -le $RATE ] || { echo "pacing_rate $pr above the cap"; return 1; }
+	[ "$g" -ge $((RATE * 6 / 10)) ] && [ "$g" -le $((RATE * 11 / 10)) ]
+}
+
+t_uncapped() {
+	local out g
+	out=$(run pfifo_fast 7503 0) || { echo "$out"; return 1; }
+	echo "$out"
+	g=$(awk '/^goodput/ { print $2 }' <<<"$out")
+	[ "$g" -gt $((RATE * 4)) ]
+}
+
+ktap_header 3
+ktap_run fq_edt_goodput_at_cap t_capped fq 7501
+ktap_run internal_pacing_goodput_at_cap t_capped pfifo_fast 7502
+ktap_run uncapped_goodput_far_above t_uncapped
+ktap_finish
