@@ -179,6 +179,11 @@ static void __exit xtcp_exit(void)
 	unregister_pernet_subsys(&xtcp_net_ops);
 	unregister_pernet_subsys(&xtcp_mib_net_ops);
 	xtcp_proto_exit();
+	/* The last socket may have gone from a callback in softirq (an skb
+	 * destructor, the pacing timer) that is still returning through this
+	 * module's text: wait for every BH section to end.
+	 */
+	synchronize_rcu();
 	xtcp_tsq_exit();
 }
 
