@@ -36,3 +36,6 @@ TEST_PROGS += send_mss.sh
 TEST_PROGS += send_cc.sh
 # Fast retransmit (SACK and NewReno), RTO backoff, TCP_USER_TIMEOUT.
 TEST_PROGS += send_loss.sh
+# RACK-TLP (RFC 8985): tail loss probes, RACK's reorder timer, reordering
+# within reo_wnd not taken for loss.
+TEST_PROGS += send_rack.sh
