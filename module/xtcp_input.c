@@ -496,6 +496,14 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	icsk->icsk_probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32;
 	sack_new = xtcp_sacktag(sk, skb);
+	/* A D-SACK after our retransmissions: one was spurious, the path
+	 * reorders (RFC 8985 6.2: RACK then keeps its reordering window).
+	 */
+	if (tp->rx_opt.sack_ok && tp->total_retrans && !tp->reord_seen &&
+	    xtcp_ack_has_dsack(skb, ack)) {
+		tp->reord_seen++;
+		xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
+	}
 
 	if (ack == prior_una) {
 		if (tp->rx_opt.sack_ok) {
