@@ -17,8 +17,9 @@
 #     reo_wnd after its send and it is resent then; no RTO.
 #  4. Reordering within reo_wnd (netem delay 40 ms +- 4 ms: at most 8 ms
 #     against min_RTT/4 of ~14 ms) is not loss: a 1 MiB transfer has at
-#     most 2% retransmitted (those before reordering is first seen). With RACK off (tcp_recovery=0,
-#     DupThresh) the same path gives many: the check can fail.
+#     most 2% retransmitted (those before reordering is first seen).
+#     With RACK off (tcp_recovery=0, DupThresh) the same path gives many
+#     more: the check can fail.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
