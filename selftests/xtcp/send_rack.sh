@@ -17,7 +17,7 @@
 #     reo_wnd after its send and it is resent then; no RTO.
 #  4. Reordering within reo_wnd (netem delay 40 ms +- 4 ms: at most 8 ms
 #     against min_RTT/4 of ~14 ms) is not loss: a 1 MiB transfer has at
-#     most 2% retransmitted (those before reordering is first seen).
+#     most ~3% retransmitted (those before reordering is first seen).
 #     With RACK off (tcp_recovery=0, DupThresh) the same path gives many
 #     more: the check can fail.
 
@@ -189,8 +189,9 @@ t_reorder() {
 	# ~725 segments: RACK may err a few times before it has seen
 	# reordering or a D-SACK (reo_wnd is 0 until then); DupThresh errs
 	# throughout.
-	# Bound: 2% of the segments, and DupThresh at least 3x worse.
-	[ $rc = 0 ] && [ -n "$on" ] && [ "$on" -le 15 ] &&
+	# Bound: ~3% of the segments (0-13 seen, all in the first
+	# flights), and DupThresh at least 3x worse (90-110 seen).
+	[ $rc = 0 ] && [ -n "$on" ] && [ "$on" -le 20 ] &&
 		[ -n "$off" ] && [ "$off" -ge $((3 * on + 10)) ]
 }
 
