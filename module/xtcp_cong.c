@@ -79,6 +79,7 @@ void xtcp_cong_reset(struct sock *sk)
 			     &xtcp_reno_ops;
 	if (xp->ca_ops->init)
 		xp->ca_ops->init(sk);
+	xtcp_rack_init(sk);
 }
 
 /* TCP_CONGESTION: ENOENT for an algorithm xtcp does not have. */

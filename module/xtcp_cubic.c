@@ -30,6 +30,7 @@ struct xtcp_cubic {
 	u32 w_est;		/* Reno-friendly estimate, segments */
 	u32 est_acc;		/* its fraction, in 1/1000 segments x cwnd */
 	u32 cnt;		/* ACKed segments per +1 segment */
+	u32 prior;		/* cwnd when ssthresh was last set */
 };
 
 static struct xtcp_cubic *xtcp_cubic(struct sock *sk)
@@ -102,9 +103,10 @@ static void xtcp_cubic_update(struct sock *sk, u32 acked)
 		ca->cnt = 100 * cwnd;	/* about flat */
 
 	/* Reno-friendly region (RFC 9438 4.3): W_est grows by alpha per
-	 * window of ACKs.
+	 * window of ACKs, by Reno's 1 once it has reached the window of
+	 * the last reduction.
 	 */
-	ca->est_acc += acked * CUBIC_ALPHA;
+	ca->est_acc += acked * (ca->w_est >= ca->prior ? 1000 : CUBIC_ALPHA);
 	while (ca->est_acc >= cwnd * 1000) {
 		ca->est_acc -= cwnd * 1000;
 		ca->w_est++;
@@ -144,6 +146,7 @@ static u32 xtcp_cubic_ssthresh(struct sock *sk)
 	u32 cwnd = tcp_snd_cwnd(tcp_sk(sk));
 
 	ca->epoch_ms = 0;
+	ca->prior = cwnd;
 	if (cwnd < ca->w_max)
 		ca->w_max = cwnd * (1024 + CUBIC_BETA) / 2048;
 	else

@@ -240,7 +240,9 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
+	u32 prior_fack = xp->rack_fack;
 	struct tcp_sack_block blk[4];
+	u64 now = tcp_clock_us();
 	bool newly = false;
 	struct sk_buff *skb;
 	int n, i;
@@ -277,6 +279,7 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 				cb->retrans_out = 0;
 				tp->retrans_out -= pcount;
 			}
+			xtcp_rack_advance(sk, skb, now, prior_fack);
 			newly = true;
 		}
 	}
@@ -314,7 +317,8 @@ static bool xtcp_sack_mark_lost(struct sock *sk)
 /* Free what the ACK covers; return the number of segments acked. A GSO
  * skb acknowledged in part loses its acknowledged head (tcp_tso_acked).
  */
-static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
+static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
+				u32 prior_fack)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -349,6 +353,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us)
 			*rtt_us = now - xp->rtt_start_us;
 			xp->rtt_pending = false;
 		}
+		if (!cb->sacked)
+			xtcp_rack_advance(sk, skb, now, prior_fack);
 		xtcp_adjust_pcount(sk, skb, xtcp_skb_pcount(skb));
 		acked += xtcp_skb_pcount(skb);
 		__skb_unlink(skb, &xp->rtx_queue);
@@ -385,8 +391,11 @@ static void xtcp_check_space(struct sock *sk)
 	}
 }
 
-/* Enter fast recovery on the third duplicate ACK (RFC 6582). */
-static void xtcp_fast_retransmit(struct sock *sk)
+/* Enter fast recovery on the third duplicate ACK (RFC 6582), or when
+ * SACK or RACK found a loss (then mark_head is false: the head may
+ * still be on its way).
+ */
+static void xtcp_fast_retransmit(struct sock *sk, bool mark_head)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -397,7 +406,9 @@ static void xtcp_fast_retransmit(struct sock *sk)
 	xtcp_cong_on_loss(sk);
 	inet_csk(sk)->icsk_ca_state = TCP_CA_Recovery;
 	tp->high_seq = tp->snd_nxt;
-	if (!XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->sacked) {
+	tp->tlp_high_seq = 0;	/* recovery's reduction ends a probe episode */
+	if (mark_head && !XTCP_SKB_CB(skb)->lost &&
+	    !XTCP_SKB_CB(skb)->sacked) {
 		XTCP_SKB_CB(skb)->lost = 1;
 		tp->lost_out += xtcp_skb_pcount(skb);
 	}
@@ -415,21 +426,40 @@ static void xtcp_fast_retransmit(struct sock *sk)
 	xtcp_xmit_retransmit_queue(sk);
 }
 
-/* With SACK: newly SACKed data may reveal losses; the first loss starts
- * recovery (RFC 6675 5), later ones are retransmitted within it.
+/* With SACK: what was delivered may reveal losses, by time (RACK) or,
+ * with RACK off in net.ipv4.tcp_recovery, by DupThresh (RFC 6675 IsLost).
+ * The first loss starts recovery (RFC 6675 5), later ones are
+ * retransmitted within it.
  */
-static void xtcp_sack_recovery(struct sock *sk)
+void xtcp_loss_recovery(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	bool rack = xtcp_rack_enabled(sk);
 
-	if (!xtcp_sack_mark_lost(sk))
+	if (!(rack ? xtcp_rack_mark_lost(sk) : xtcp_sack_mark_lost(sk)))
 		return;
 	if (icsk->icsk_ca_state != TCP_CA_Recovery &&
 	    icsk->icsk_ca_state != TCP_CA_Loss) {
-		xtcp_fast_retransmit(sk);
+		xtcp_fast_retransmit(sk, !rack);
 		return;
 	}
 	xtcp_xmit_retransmit_queue(sk);
+}
+
+/* A D-SACK (RFC 2883): the first block lies below the cumulative ACK or
+ * inside the second.
+ */
+static bool xtcp_ack_has_dsack(const struct sk_buff *skb, u32 ack)
+{
+	struct tcp_sack_block blk[2];
+	int n = xtcp_parse_sack(skb, blk, ARRAY_SIZE(blk));
+
+	if (!n)
+		return false;
+	if (before(blk[0].start_seq, ack))
+		return true;
+	return n > 1 && !before(blk[0].start_seq, blk[1].start_seq) &&
+	       !after(blk[0].end_seq, blk[1].end_seq);
 }
 
 /*
@@ -443,6 +473,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = tp->snd_una;
+	u32 prior_fack = xp->rack_fack;
 	u32 prior_wnd = tp->snd_wnd;
 	bool sack_new;
 	u32 acked_pkts;
@@ -465,11 +496,26 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	icsk->icsk_probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32;
 	sack_new = xtcp_sacktag(sk, skb);
+	/* A D-SACK after our retransmissions: one was spurious, the path
+	 * reorders (RFC 8985 6.2: RACK then keeps its reordering window).
+	 */
+	if (tp->rx_opt.sack_ok && tp->total_retrans && !tp->reord_seen &&
+	    xtcp_ack_has_dsack(skb, ack)) {
+		tp->reord_seen++;
+		xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
+	}
 
 	if (ack == prior_una) {
 		if (tp->rx_opt.sack_ok) {
-			if (sack_new)
-				xtcp_sack_recovery(sk);
+			if (sack_new) {
+				xtcp_loss_recovery(sk);
+				/* A hole RACK waits for: its timer. */
+				if (xp->rack_reo_us && tp->packets_out)
+					xtcp_rack_arm_reo(sk);
+			}
+			if (tp->tlp_high_seq)
+				xtcp_tlp_ack(sk, ack, false,
+					     xtcp_ack_has_dsack(skb, ack));
 			goto out;
 		}
 		/* A duplicate ACK: no data, no window change, data out. */
@@ -484,7 +530,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 					tp->sacked_out++;
 				xtcp_xmit_retransmit_queue(sk);
 			} else if (xp->dupacks >= tp->reordering) {
-				xtcp_fast_retransmit(sk);
+				xtcp_fast_retransmit(sk, true);
 			}
 		}
 		goto out;
@@ -494,7 +540,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	xp->dupacks = 0;
 	WRITE_ONCE(tp->snd_una, ack);
 	tp->bytes_acked += ack - prior_una;
-	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us);
+	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us, prior_fack);
 	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
@@ -537,15 +583,14 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 			}
 		}
 	}
-	if (sack_new)
-		xtcp_sack_recovery(sk);
+	if (tp->rx_opt.sack_ok && (sack_new || xtcp_rack_enabled(sk)))
+		xtcp_loss_recovery(sk);
+	if (tp->tlp_high_seq)
+		xtcp_tlp_ack(sk, ack, true, xtcp_ack_has_dsack(skb, ack));
 	if (icsk->icsk_ca_state == TCP_CA_Open)
 		xtcp_cong_on_ack(sk, acked_pkts);
 
-	if (tp->packets_out)
-		xtcp_reset_rto_timer(sk);
-	else
-		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	xtcp_set_xmit_timer(sk);
 
 	xtcp_xmit_retransmit_queue(sk);
 	xtcp_check_space(sk);
@@ -1114,7 +1159,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->bytes_acked += cb->ack_seq - tp->snd_una;
 		tp->delivered++;
 		WRITE_ONCE(tp->snd_una, cb->ack_seq);
-		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us);
+		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us,
+				     xtcp_sk(sk)->rack_fack);
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */
 		tp->max_window = tp->snd_wnd;

@@ -689,7 +689,10 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 		xp->rtt_seq_end = cb->end_seq;
 		xp->rtt_start_us = cb->when_us;
 	}
-	if (was_empty || icsk_pending_probe(sk))
+	/* New data (re)starts the loss probe timeout (RFC 8985 7.2). */
+	if ((was_empty || icsk_pending_probe(sk) ||
+	     inet_csk(sk)->icsk_pending == ICSK_TIME_LOSS_PROBE) &&
+	    !xtcp_tlp_schedule(sk))
 		xtcp_reset_rto_timer(sk);
 }
 

@@ -108,6 +108,10 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_DROPQDISC]	 = "DropQdisc",
 	[XTCP_MIB_DROPBACKLOG]	 = "DropBacklog",
 	[XTCP_MIB_TSQTHROTTLED]	 = "TSQThrottled",
+	[XTCP_MIB_TCPLOSSPROBES] = "TCPLossProbes",
+	[XTCP_MIB_TCPLOSSPROBERECOVERY] = "TCPLossProbeRecovery",
+	[XTCP_MIB_SACKREORDER]	 = "TCPSACKReorder",
+	[XTCP_MIB_RACKLOSS]	 = "TCPRackLoss",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

@@ -2,7 +2,8 @@
 /*
  * xtcp: timers. The retransmission timer (RFC 6298, with the give-up
  * rules of tcp_write_timeout(): SYN retries, tcp_retries2 as a time
- * budget, TCP_USER_TIMEOUT), the zero-window probe, the delayed ACK,
+ * budget, TCP_USER_TIMEOUT), the zero-window probe, the RACK reorder
+ * timer and the tail loss probe (their slot, xtcp_rack.c), the delayed ACK,
  * and icsk_keepalive_timer (not sk_timer, in 6.12) for keepalive, the
  * FIN_WAIT2 timeout of orphans and TIME_WAIT.
  *
@@ -131,6 +132,8 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		tp->sacked_out = 0;
 	xp->dupacks = 0;
 	xp->rtt_pending = false;
+	tp->tlp_high_seq = 0;		/* the RTO ends a probe episode */
+	xp->rack_reo_us = 0;
 	tp->lost_out = 0;
 	tp->retrans_out = 0;
 	/* Everything not SACKed is presumed lost (the scoreboard stays). */
@@ -261,6 +264,8 @@ static void xtcp_write_timer_handler(struct sock *sk)
 		xtcp_retransmit_timer(sk);
 	else if (event == ICSK_TIME_PROBE0)
 		xtcp_probe_timer(sk);
+	else
+		xtcp_rack_timer(sk, event);	/* RACK reorder, TLP */
 }
 
 static void xtcp_write_timer(struct timer_list *t)

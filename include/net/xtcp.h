@@ -59,6 +59,8 @@ struct xtcp_sock {
 					 */
 	/* TCP small queues: on a CPU's list while its tasklet is due. */
 	struct llist_node tsq_node;
+	u32 rack_fack;			/* RACK: highest delivered end_seq */
+	u32 rack_reo_us;		/* RACK: a hole's wait, 0: none */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -160,6 +162,10 @@ enum xtcp_mib {
 	XTCP_MIB_DROPQDISC,		/* dev_queue_xmit() dropped it */
 	XTCP_MIB_DROPBACKLOG,		/* input: socket backlog full */
 	XTCP_MIB_TSQTHROTTLED,		/* write_xmit held by small queues */
+	XTCP_MIB_TCPLOSSPROBES,		/* tail loss probes sent */
+	XTCP_MIB_TCPLOSSPROBERECOVERY,	/* ... that repaired a loss */
+	XTCP_MIB_SACKREORDER,		/* reordering seen (TCPSACKReorder) */
+	XTCP_MIB_RACKLOSS,		/* segments RACK marked lost */
 	XTCP_MIB_MAX
 };
 
@@ -338,6 +344,19 @@ void xtcp_cong_on_loss(struct sock *sk);
 void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
+void xtcp_loss_recovery(struct sock *sk);
+
+/* xtcp_rack.c: RACK-TLP loss detection (RFC 8985) */
+bool xtcp_rack_enabled(const struct sock *sk);
+void xtcp_rack_init(struct sock *sk);
+void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
+		       u32 prior_fack);
+bool xtcp_rack_mark_lost(struct sock *sk);
+void xtcp_rack_arm_reo(struct sock *sk);
+void xtcp_rack_timer(struct sock *sk, int event);
+bool xtcp_tlp_schedule(struct sock *sk);
+void xtcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool dsack);
+void xtcp_set_xmit_timer(struct sock *sk);
 
 /* xtcp_sockopt.c */
 int xtcp_setsockopt(struct sock *sk, int level, int optname,

@@ -61,3 +61,6 @@ TEST_FILES += send_idle.py
 # TSO deferral (module parameter tso_defer, off by default): pending, its
 # skb counts under netem loss vary more than deferral moves them.
 XTCP_PENDING += send_defer.sh
+# RACK-TLP (RFC 8985): tail loss probes, RACK's reorder timer, reordering
+# within reo_wnd not taken for loss.
+TEST_PROGS += send_rack.sh

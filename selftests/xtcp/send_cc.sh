@@ -2,16 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # send_cc: congestion control per socket, against a stock Linux TCP peer
-# behind a 20 Mbit/s bottleneck (tbf with a short queue) and a 20 ms
-# round trip, so the window overflows the path and losses come from
-# congestion. TCP_INFO is sampled every 10 ms while sending for 6 s.
+# 200 ms away (netem on the peer's egress, so the round trip is fixed and
+# no queue builds). One data segment is dropped once, in slow start (an
+# iptables nth rule in the peer), so each algorithm shows one reduction
+# and then its growth law undisturbed for ~7.5 s: the sender is cwnd
+# limited (a large peer receive buffer, a writer that never stops).
+# TCP_INFO is sampled every 20 ms; the window at the loss comes from the
+# xtcp:xtcp_ack tracepoint (slow start's last ACKs arrive in one burst).
 #  1. TCP_CONGESTION: reno is the default, cubic can be chosen, an
 #     unknown name fails with ENOENT, the module parameter sets the
 #     default of new sockets.
 #  2. Reno: slow start (ssthresh unset, cwnd at least doubling from 10),
-#     then at the first loss ssthresh about half the window (beta 0.5).
-#  3. CUBIC: the same slow start, then ssthresh about 0.7 of the window
-#     (beta_cubic, RFC 9438).
+#     at the loss ssthresh about half the window (beta 0.5), then
+#     congestion avoidance linear in round trips: +1 segment per RTT
+#     (a least-squares line against elapsed RTTs, small residuals).
+#  3. CUBIC: the same slow start, ssthresh about 0.7 of the window
+#     (beta_cubic), then W(t) = C (t - K)^3 + W_max (RFC 9438 4.2): most
+#     of the growth in the first half of K (concave), a plateau at W_max
+#     around K, faster growth after K than just after it (convex), and
+#     the samples close to the formula. Reno's line fails the concave
+#     and convex checks; CUBIC's S-curve fails Reno's line.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -30,10 +40,15 @@ xtcp_load || skip_all "xtcp.ko not loadable"
 [ -w /sys/module/xtcp/parameters/congestion ] || skip_all "no congestion parameter"
 send_netns $A $B || skip_all "no veth/netns"
 modprobe sch_netem 2>/dev/null
-modprobe sch_tbf 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 20ms &&
-ip netns exec $A tc qdisc add dev xs0 root tbf rate 20mbit burst 16kb limit 48kb ||
-	skip_all "netem/tbf unavailable"
+ip netns exec $B tc qdisc add dev xp0 root netem delay 200ms ||
+	skip_all "netem unavailable"
+command -v iptables >/dev/null || skip_all "iptables missing"
+modprobe xt_statistic 2>/dev/null
+modprobe xt_length 2>/dev/null
+# Single segments on the wire, so the nth rule drops one MSS.
+ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
+# A receive window that never limits: the sender is cwnd limited.
+ip netns exec $B sysctl -qw net.ipv4.tcp_rmem="4096 4194304 16777216"
 
 PORT=7700
 client() {	# client NAME SCRIPT
@@ -72,32 +87,149 @@ sys.exit(1)" || { echo "unknown name not ENOENT"; rc=1; }
 	return $rc
 }
 
-# cc_case NAME ALGO LOW HIGH: slow start, then the first reduction's
-# ssthresh / (largest cwnd before it) within [LOW, HIGH]
-cc_case() {
-	client "$1" "cc=$2;getcc;bulk=6@10" || return 1
-	grep -qx "cc $2" "$TMP/$1.cli" || return 1
-	awk -v lo="$3" -v hi="$4" '
-		$1 != "cw" { next }
-		$4 >= 1000000 {	# ssthresh unset: slow start
-			if (!first) first = $3
-			if ($3 > ss) ss = $3
-			next
-		}
-		!red { red = $4; at = $2 }
-		END {
-			ratio = ss ? red / ss : 0
-			printf "slow start %d -> %d segments; first reduction at %.2f s: ssthresh %d = %.2f of the window\n",
-				first, ss, at, red, ratio
-			exit !(first <= 10 && ss >= 2 * first && red && ratio >= lo && ratio <= hi)
-		}' "$TMP/$1.cli"
+# drop_once PORT N: the peer drops the Nth data segment to PORT, once
+# (nth mode: --packet is the 0-based index of the first match).
+drop_once() {
+	ip netns exec $B iptables -F INPUT 2>/dev/null
+	ip netns exec $B iptables -A INPUT -p tcp --dport "$1" \
+		-m length --length 1000:65535 \
+		-m statistic --mode nth --every 1000000 --packet $(($2 - 1)) -j DROP
 }
 
-t_reno() { cc_case reno reno 0.3 0.65; }
-t_cubic() { cc_case cubic cubic 0.6 0.8; }
+# The window at the loss: slow start's last ACKs come in one burst that
+# 20 ms samples of TCP_INFO miss, so the xtcp:xtcp_ack tracepoint (cwnd
+# and ssthresh at every ACK) is recorded too.
+ack_trace_start() {
+	local t
+	t=$(send_tracefs) || return 1
+	echo 0 >"$t"/tracing_on
+	echo >"$t"/trace
+	echo 1 >"$t"/events/xtcp/xtcp_ack/enable || return 1
+	echo 1 >"$t"/tracing_on
+}
+
+ack_trace_stop() {	# ack_trace_stop FILE
+	local t
+	t=$(send_tracefs) || return 1
+	echo 0 >"$t"/tracing_on
+	echo 0 >"$t"/events/xtcp/xtcp_ack/enable
+	grep -o 'cwnd=[0-9]* ssthresh=[0-9]*' "$t"/trace | tr '=' ' ' >"$1"
+	echo >"$t"/trace
+}
+
+# cc_case NAME ALGO: one bulk run with a single loss; growth law checks.
+cc_case() {
+	local rc=0
+	# client() takes the next port.
+	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; return 1; }
+	ack_trace_start || { echo "no xtcp:xtcp_ack tracepoint"; return 1; }
+	client "$1" "cc=$2;getcc;bulk=9@20" || rc=1
+	ack_trace_stop "$TMP/$1.acks"
+	[ $rc = 0 ] && grep -qx "cc $2" "$TMP/$1.cli" || return 1
+	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" <<'PYEOF'
+import sys
+
+algo, path = sys.argv[1], sys.argv[2]
+# Largest cwnd the ACKs saw while ssthresh was unset (slow start).
+traced = [int(l.split()[1]) for l in open(sys.argv[3])
+          if int(l.split()[3]) >= 1 << 30]
+S = [tuple(float(x) for x in l.split()[1:7])
+     for l in open(path) if l.startswith("cw ")]
+ss = [s for s in S if s[2] >= 1e6]
+after = [s for s in S if s[2] < 1e6]
+if not ss or not after:
+    sys.exit("no slow start or no reduction seen")
+first, wss = ss[0][1], max(s[1] for s in ss)
+ssth = after[0][2]
+wloss = max([wss] + traced)
+if any(s[3] == 4 for s in after):
+    sys.exit("an RTO happened (ca_state Loss): not a single fast-recovered loss")
+# The epoch: Open again after the recovery, until the next reduction.
+i = next((k for k, s in enumerate(after) if s[3] == 0), None)
+if i is None:
+    sys.exit("recovery never ended")
+ep = [s for s in after[i:] if s[2] == ssth]
+t0, w0 = ep[0][0], ep[0][1]
+T = [s[0] - t0 for s in ep]
+W = [s[1] for s in ep]
+rtt = sorted(s[4] for s in ep)[len(ep) // 2] / 1e6
+print("slow start %d -> %d; ssthresh %d = %.2f of the window at the loss "
+      "(%d); epoch %.1f s from cwnd %d to %d, srtt %.0f ms"
+      % (first, wss, ssth, ssth / wloss, wloss, T[-1], w0, W[-1], rtt * 1e3))
+ok = first <= 10 and wss >= 2 * first
+if not ok:
+    print("fail: slow start")
+
+def at(t):	# cwnd at time t into the epoch (last sample not after t)
+    w = W[0]
+    for tt, ww in zip(T, W):
+        if tt > t:
+            break
+        w = ww
+    return w
+
+if algo == "reno":
+    lo, hi = 0.35, 0.65
+    # Elapsed round trips, integrating the sampled RTT.
+    x, acc = [0.0], 0.0
+    for k in range(1, len(ep)):
+        acc += (ep[k][0] - ep[k - 1][0]) / max(ep[k][4] / 1e6, 1e-3)
+        x.append(acc)
+    n = len(x)
+    mx, my = sum(x) / n, sum(W) / n
+    sxx = sum((a - mx) ** 2 for a in x)
+    slope = sum((a - mx) * (b - my) for a, b in zip(x, W)) / sxx
+    res = max(abs(b - (my + slope * (a - mx))) for a, b in zip(x, W))
+    print("reno: %.1f RTTs, slope %.2f segments/RTT, max residual %.1f"
+          % (x[-1], slope, res))
+    if not (x[-1] >= 15 and 0.7 <= slope <= 1.3 and res <= 3 + 0.05 * W[-1]):
+        print("fail: not +1 segment per RTT")
+        ok = False
+else:
+    lo, hi = 0.6, 0.8
+    wmax = ssth / 0.7
+    k = ((wmax - w0) / 0.4) ** (1 / 3)
+
+    def cubic(t):	# the window xtcp aims at: W one RTT ahead
+        return 0.4 * (t + rtt - k) ** 3 + wmax
+
+    g1 = at(k / 2) - at(0)
+    g2 = at(k) - at(k / 2)
+    g3 = at(k + 1.5) - at(k)
+    g4 = at(k + 3) - at(k + 1.5)
+    span = [(t, w) for t, w in zip(T, W) if t <= k + 3]
+    dev = sum(abs(w - cubic(t)) for t, w in span) / len(span)
+    print("cubic: W_max %.1f K %.2f s; growth [0,K/2] %d [K/2,K] %d "
+          "[K,K+1.5] %d [K+1.5,K+3] %d; cwnd at K %d; mean |cwnd - W(t)| %.1f"
+          % (wmax, k, g1, g2, g3, g4, at(k), dev))
+    if T[-1] < k + 3:
+        print("fail: epoch shorter than K + 3 s")
+        ok = False
+    if not g1 >= 3 * max(g2, 1):
+        print("fail: not concave before K")
+        ok = False
+    if abs(at(k) - wmax) > max(3, 0.1 * wmax):
+        print("fail: no plateau at W_max")
+        ok = False
+    if not (g4 >= 3 and g4 >= 2 * g3):
+        print("fail: not convex after K")
+        ok = False
+    if dev > 0.08 * wmax:
+        print("fail: samples off the cubic")
+        ok = False
+r = ssth / wloss
+if not lo <= r <= hi:
+    print("fail: reduction %.2f not in [%.2f, %.2f]" % (r, lo, hi))
+    ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+}
+
+t_reno() { cc_case reno reno; }
+t_cubic() { cc_case cubic cubic; }
 
 ktap_header 3
 ktap_run tcp_congestion_sockopt_and_default t_sockopt
-ktap_run reno_slow_start_and_halving t_reno
-ktap_run cubic_slow_start_and_beta t_cubic
+ktap_run reno_slow_start_halving_linear_growth t_reno
+ktap_run cubic_slow_start_beta_cubic_growth t_cubic
 ktap_finish

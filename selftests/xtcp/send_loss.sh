@@ -7,9 +7,15 @@
 #     i.e. losses repaired from duplicate ACKs/SACK before any RTO.
 #  2. The same with the peer's SACK off (NewReno, RFC 6582).
 #  3. The peer's ACKs are blackholed: the same segment is retransmitted
-#     at intervals that double (RFC 6298 5.5 backoff).
+#     at intervals that double (RFC 6298 5.5 backoff), after the one
+#     tail loss probe (RFC 8985) that precedes the first RTO.
 #  4. TCP_USER_TIMEOUT 3000 ms with the ACKs blackholed: the connection
 #     fails with ETIMEDOUT after about 3 s.
+#  5. One segment dropped (iptables nth rule at the peer) in slow start
+#     with a 100 ms round trip: the halved cwnd is below the flight, yet
+#     the lost segment is retransmitted at once on the third duplicate
+#     ACK (captured at the sender: within 20 ms, not after the flight
+#     drains, which would take a round trip).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -91,20 +97,26 @@ blackhole_client() {
 }
 
 t_backoff() {
+	local tlp0 tlp
+	tlp0=$(snmp TCPLossProbes)
 	cap_start $B xp0 "$TMP/b.pcap" "tcp port 7603" || return 1
 	blackhole_client backoff 7603 "write=1x1000;sleep=7000"
 	cap_stop
+	tlp=$(($(snmp TCPLossProbes) - tlp0))
+	echo "tail loss probes: $tlp"
 	$PCAP "$TMP/b.pcap" 10.0.1.1 segs >"$TMP/b.segs"
-	# Every transmission of the segment at relative seq 1001.
-	awk '$2 == 1001 { t[n++] = $1 }
+	# Every transmission of the segment at relative seq 1001. A tail
+	# loss probe (RFC 8985) goes first, at most one RTO after the send;
+	# the RTO is armed again after it, so doubling starts one later.
+	awk -v skip="$((tlp > 0))" '$2 == 1001 { t[n++] = $1 }
 	     END {
-		for (i = 2; i < n; i++) {
+		for (i = 2 + skip; i < n; i++) {
 			g = t[i] - t[i - 1]; pg = t[i - 1] - t[i - 2]
 			printf "gap %.3f s\n", g
 			if (g < 1.6 * pg || g > 2.6 * pg) bad++
 		}
 		printf "%d transmissions, %d gaps not doubling\n", n, bad + 0
-		exit !(n >= 5 && !bad)
+		exit !(n >= 5 + skip && !bad)
 	     }' "$TMP/b.segs"
 }
 
@@ -115,9 +127,30 @@ t_user_timeout() {
 	     END { exit !(e == "ETIMEDOUT" && t >= 2.5 && t <= 5) }' "$TMP/uto.cli"
 }
 
-ktap_header 4
+t_immediate() {
+	local rc=0
+	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
+	modprobe xt_statistic 2>/dev/null
+	modprobe xt_length 2>/dev/null
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 100ms
+	ip netns exec $B iptables -A INPUT -p tcp --dport 7605 \
+		-m length --length 1000:65535 \
+		-m statistic --mode nth --every 1000000 --packet 39 -j DROP ||
+		{ ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms; return 1; }
+	cap_start $A xs0 "$TMP/fr.pcap" "tcp port 7605" || rc=1
+	one_way $B TCP $A XTCP 10.0.1.2 7605 1M >/dev/null || rc=1
+	cap_stop
+	ip netns exec $B iptables -F INPUT
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms
+	$PCAP "$TMP/fr.pcap" 10.0.1.1 fastrtx >"$TMP/fr.out" || rc=1
+	cat "$TMP/fr.out"
+	[ $rc = 0 ] && awk '{ exit !($4 >= 3 && $10 < 0.02 && $12 >= 10) }' "$TMP/fr.out"
+}
+
+ktap_header 5
 ktap_run fast_retransmit_sack t_sack
 ktap_run fast_retransmit_newreno t_newreno
 ktap_run rto_backoff_doubles t_backoff
 ktap_run user_timeout_etimedout t_user_timeout
+ktap_run fast_retransmit_immediate t_immediate
 ktap_finish

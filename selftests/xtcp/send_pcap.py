@@ -13,6 +13,13 @@
       the times of SUT's zero-window probes (no data, sequence number one
       below the peer's last ACK, sent while the peer's window was zero),
       one per line.
+  send_pcap.py FILE SUT_IP fastrtx
+      for the first retransmitted data segment from SUT_IP: the duplicate
+      ACKs for it (with SACK blocks) that arrived before the
+      retransmission, and the time
+      from the third one to the retransmission:
+      "seq <rel> dupacks <n> third <t> retrans <t> delay <s> flight <segs>"
+      (flight: data segments sent and not acknowledged at the third).
 """
 
 import struct
@@ -37,6 +44,32 @@ def tcp_segments(path):
         flags = th[13]
         win = struct.unpack("!H", th[14:16])[0]
         yield t, src, seq, ack, flags, tot - ihl - doff, win
+
+
+def sack_acks(path, sut):
+    """(time, ack) of each pure ACK toward SUT carrying a SACK option."""
+    for t, ip in frames(path):
+        if len(ip) < 20 or ip[9] != 6:
+            continue
+        ihl = (ip[0] & 15) * 4
+        if ".".join(str(b) for b in ip[12:16]) == sut:
+            continue
+        th = ip[ihl:]
+        doff = (th[12] >> 4) * 4
+        opts, i = th[20:doff], 0
+        while i < len(opts):
+            kind = opts[i]
+            if kind == 0:
+                break
+            if kind == 1:
+                i += 1
+                continue
+            if i + 1 >= len(opts) or opts[i + 1] < 2:
+                break
+            if kind == 5:
+                yield t, struct.unpack("!I", th[8:12])[0]
+                break
+            i += opts[i + 1]
 
 
 def main():
@@ -85,8 +118,40 @@ def main():
                ack is not None and (seq + 1) & 0xFFFFFFFF == ack:
                 print("%.6f" % t)
         return 0
+    if mode == "fastrtx":
+        return fastrtx(segs, sut, isn, list(sack_acks(path, sut)))
     print(__doc__)
     return 2
+
+
+def fastrtx(segs, sut, isn, sacks):
+    sent = set()
+    rseq = rtime = None
+    for t, src, seq, _, _, n, _ in segs:
+        if src == sut and n > 0:
+            if seq in sent:
+                rseq, rtime = seq, t
+                break
+            sent.add(seq)
+    if rseq is None:
+        print("no retransmission")
+        return 1
+    # Duplicate ACKs: for rseq, reporting (SACK) data beyond the hole.
+    dups = [(t, a) for t, a in sacks if a == rseq and t < rtime]
+    if len(dups) < 3:
+        print("seq %d dupacks %d before the retransmission" %
+              ((rseq - isn) & 0xFFFFFFFF, len(dups)))
+        return 1
+    third = dups[2][0]
+    ahead = [((s[2] + s[5] - rseq) & 0xFFFFFFFF, s[5]) for s in segs
+             if s[1] == sut and s[5] > 0 and s[0] <= third and
+             ((s[2] - rseq) & 0xFFFFFFFF) < 1 << 31]
+    hi = max(ahead)
+    flight = hi[0] // max(hi[1], 1)
+    print("seq %d dupacks %d third %.6f retrans %.6f delay %.6f flight %d" %
+          ((rseq - isn) & 0xFFFFFFFF, len(dups), third, rtime,
+           rtime - third, flight))
+    return 0
 
 
 if __name__ == "__main__":

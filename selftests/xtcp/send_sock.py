@@ -23,7 +23,8 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
         waiterr=MS (waits for POLLERR/POLLHUP; prints SO_ERROR and time)
         cc=NAME (TCP_CONGESTION)  getcc (prints it)
         bulk=SECS@MS (sends for SECS from a thread; prints
-                      "cw <t> <cwnd> <ssthresh> <ca_state>" every MS)
+                      "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
+                      <unacked>" every MS)
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
   send_sock.py server FAMILY PORT [STEPS]
@@ -209,8 +210,11 @@ def client(fam, addr, port, script):
             th.start()
             while th.is_alive():
                 i = tcp_info(s)
-                out("cw %.3f %d %d %d" % (time.time() - t0, i["snd_cwnd"],
-                                          i["snd_ssthresh"], i["ca_state"]))
+                out("cw %.3f %d %d %d %d %d" % (time.time() - t0,
+                                                i["snd_cwnd"],
+                                                i["snd_ssthresh"],
+                                                i["ca_state"], i["rtt"],
+                                                i["unacked"]))
                 time.sleep(ms / 1000)
             th.join()
             out("bulk", sent[0])

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# send_rack: RACK-TLP (RFC 8985) against a stock Linux TCP peer (SACK on),
+# 20 ms away. Losses are single data segments dropped once by an iptables
+# nth rule in the peer; captures are taken at the sender (xs0); counters
+# come from /proc/net/xtcp_snmp of the sender's namespace.
+#  1. Tail loss, last segment of a 4-segment burst: no ACK will ever
+#     report it, yet a loss probe (the last segment again) repairs it
+#     before any RTO: TCPLossProbes and, once a later ACK goes beyond the
+#     probe, TCPLossProbeRecovery counted; no RTO.
+#  2. Tail loss, last two segments: the probe goes about 2 SRTT after the
+#     ACK of the first two (well before the RTO); its SACK lets RACK mark
+#     the other one lost and fast recovery resend it; no RTO.
+#  3. Middle loss with a small flight (segment 2 of 4: two duplicate
+#     ACKs, below DupThresh): RACK's timer marks it lost about one RTT +
+#     reo_wnd after its send and it is resent then; no RTO.
+#  4. Reordering within reo_wnd (netem delay 40 ms +- 4 ms: at most 8 ms
+#     against min_RTT/4 of ~14 ms) is not loss: a 1 MiB transfer has at
+#     most ~3% retransmitted (those before reordering is first seen).
+#     With RACK off (tcp_recovery=0, DupThresh) the same path gives many
+#     more: the check can fail.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/send_lib.sh"
+
+A=sr_sut$$
+B=sr_peer$$
+TMP=$(mktemp -d)
+SOCK="python3 $(dirname "$0")/send_sock.py"
+PCAP="python3 $(dirname "$0")/send_pcap.py"
+trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
+
+skip_all() { ktap_header 1; ktap_result 4 send_rack "$1"; ktap_finish; }
+for t in tcpdump python3 tc ethtool iptables; do
+	command -v $t >/dev/null || skip_all "$t missing"
+done
+xtcp_load || skip_all "xtcp.ko not loadable"
+send_netns $A $B || skip_all "no veth/netns"
+modprobe sch_netem 2>/dev/null
+modprobe xt_statistic 2>/dev/null
+modprobe xt_length 2>/dev/null
+ip netns exec $B tc qdisc add dev xp0 root netem delay 20ms ||
+	skip_all "netem unavailable"
+[ -r /proc/net/xtcp_snmp ] || skip_all "no /proc/net/xtcp_snmp"
+grep -q TCPLossProbes /proc/net/xtcp_snmp || skip_all "no TLP counters"
+# One segment per frame, so a rule drops one MSS.
+ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
+ip netns exec $B sysctl -qw net.ipv4.tcp_sack=1
+
+snmp() {	# snmp NAME: a counter of the SUT namespace
+	ip netns exec $A cat /proc/net/xtcp_snmp |
+		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
+			       NR == 2 { print $c[k] }'
+}
+
+# snap NAME: remember the counters; delta NAME COUNTER: growth since.
+snap() { ip netns exec $A cat /proc/net/xtcp_snmp | head -2 >"$TMP/$1.snmp"; }
+delta() {
+	local was
+	was=$(awk -v k="$2" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
+			     NR == 2 { print $c[k] }' "$TMP/$1.snmp")
+	echo $(($(snmp "$2") - was))
+}
+
+# drop_nth PORT N...: the peer drops the Nth data segment (1-based) to
+# PORT, once each, in ascending order (nth mode: --packet is the 0-based index of the first
+# match, the next one a million later).
+drop_nth() {
+	local port=$1 n i=0
+	shift
+	ip netns exec $B iptables -F INPUT
+	# A rule sees only what the earlier ones let through.
+	for n; do
+		ip netns exec $B iptables -A INPUT -p tcp --dport "$port" \
+			-m length --length 1000:65535 -m statistic --mode nth \
+			--every 1000000 --packet $((n - 1 - i)) -j DROP || return 1
+		i=$((i + 1))
+	done
+}
+
+# burst NAME PORT SCRIPT: a client running SCRIPT (captured at xs0)
+# against a reading server; the server must receive BYTES=$BYTES.
+burst() {
+	local name=$1 port=$2 srv rc=0
+	cap_start $A xs0 "$TMP/$name.pcap" "tcp port $port" || return 1
+	ip netns exec $B timeout 30 $SOCK server TCP "$port" >"$TMP/$name.srv" &
+	srv=$!
+	wait_listen $B "$port" 10 || rc=1
+	ip netns exec $A timeout 30 $SOCK client XTCP 10.0.1.2 "$port" \
+		"nodelay=1;$3;close" >"$TMP/$name.cli" 2>&1 || rc=1
+	wait $srv || rc=1
+	cap_stop
+	ip netns exec $B iptables -F INPUT
+	$PCAP "$TMP/$name.pcap" 10.0.1.1 segs >"$TMP/$name.segs"
+	grep -qx "recv $BYTES" "$TMP/$name.srv" ||
+		{ echo "server: $(cat "$TMP/$name.srv"), want $BYTES"; rc=1; }
+	return $rc
+}
+
+# rtx FILE: "<seq> <delay>" for every retransmission: time since the
+# first transmission of that sequence number.
+rtx() {
+	awk '{ if ($2 in t) printf "%d %.3f\n", $2, $1 - t[$2]; else t[$2] = $1 }' "$1"
+}
+
+SEG=5792	# four 1448-byte segments (MSS with timestamps over 1500)
+
+t_tail_one() {
+	local rc=0 p r f
+	BYTES=$((2 * SEG))
+	snap tail1
+	drop_nth 7801 4 || return 1
+	# The second burst, after the probe, is acknowledged beyond it.
+	burst tail1 7801 "write=1x$SEG;sleep=600;write=1x$SEG;sleep=200" || rc=1
+	p=$(delta tail1 TCPLossProbes)
+	r=$(delta tail1 TCPLossProbeRecovery)
+	f=$(delta tail1 RTOs)
+	echo "retransmissions (seq delay_s): $(rtx "$TMP/tail1.segs" | tr '\n' ' ')"
+	echo "TCPLossProbes $p TCPLossProbeRecovery $r RTOs $f"
+	[ "$p" -ge 1 ] && [ "$r" -ge 1 ] && [ "$f" = 0 ] || rc=1
+	# The probe resent the last segment (relative seq 1 + 3 MSS).
+	rtx "$TMP/tail1.segs" | awk '$1 == 1 + 3 * 1448 { f = 1 } END { exit !f }' ||
+		{ echo "the last segment was not resent"; rc=1; }
+	return $rc
+}
+
+t_tail_two() {
+	local rc=0 p f fr
+	BYTES=$SEG
+	snap tail2
+	drop_nth 7802 3 4 || return 1
+	burst tail2 7802 "write=1x$SEG;sleep=400" || rc=1
+	p=$(delta tail2 TCPLossProbes)
+	f=$(delta tail2 RTOs)
+	fr=$(delta tail2 FastRetrans)
+	echo "retransmissions (seq delay_s): $(rtx "$TMP/tail2.segs" | tr '\n' ' ')"
+	echo "TCPLossProbes $p FastRetrans $fr RTOs $f"
+	[ "$p" -ge 1 ] && [ "$fr" -ge 1 ] && [ "$f" = 0 ] || rc=1
+	# Both resent, the probe (segment 4) within ~3 RTT of its send
+	# (ACK of 1-2 after one RTT, then PTO = 2 SRTT), far below the
+	# RTO (>= 200 ms + SRTT).
+	rtx "$TMP/tail2.segs" | awk '
+		$1 == 1 + 3 * 1448 { p = $2 } $1 == 1 + 2 * 1448 { s = 1 }
+		END { exit !(s && p > 0.03 && p < 0.15) }' ||
+		{ echo "probe timing or the second resend wrong"; rc=1; }
+	return $rc
+}
+
+t_middle() {
+	local rc=0 l f
+	BYTES=$SEG
+	snap mid
+	drop_nth 7803 2 || return 1
+	burst mid 7803 "write=1x$SEG;sleep=400" || rc=1
+	l=$(delta mid TCPRackLoss)
+	f=$(delta mid RTOs)
+	echo "retransmissions (seq delay_s): $(rtx "$TMP/mid.segs" | tr '\n' ' ')"
+	echo "TCPRackLoss $l RTOs $f"
+	[ "$l" -ge 1 ] && [ "$f" = 0 ] || rc=1
+	# Resent about one RTT + reo_wnd (~25 ms) after its send.
+	rtx "$TMP/mid.segs" | awk '$1 == 1 + 1448 { d = $2 }
+		END { exit !(d > 0.015 && d < 0.12) }' ||
+		{ echo "segment 2 not resent on RACK's timer"; rc=1; }
+	return $rc
+}
+
+# reorder_run NAME PORT: 1 MiB through the jittered path; prints the
+# retransmissions and RTOs.
+reorder_run() {
+	local rt0 rto0
+	rt0=$(snmp RetransSegs)
+	rto0=$(snmp RTOs)
+	one_way $B TCP $A XTCP 10.0.1.2 "$2" 1M >/dev/null || return 1
+	echo "$1: retransmissions $(($(snmp RetransSegs) - rt0)) RTOs $(($(snmp RTOs) - rto0))"
+}
+
+t_reorder() {
+	local rc=0 on off
+	ip netns exec $A tc qdisc add dev xs0 root netem delay 40ms 4ms
+	reorder_run rack 7804 >"$TMP/ro.on" || rc=1
+	ip netns exec $A sysctl -qw net.ipv4.tcp_recovery=0
+	reorder_run dupthresh 7805 >"$TMP/ro.off" || rc=1
+	ip netns exec $A sysctl -qw net.ipv4.tcp_recovery=1
+	ip netns exec $A tc qdisc del dev xs0 root
+	cat "$TMP/ro.on" "$TMP/ro.off"
+	on=$(awk '{ print $3 }' "$TMP/ro.on")
+	off=$(awk '{ print $3 }' "$TMP/ro.off")
+	# ~725 segments: RACK may err a few times before it has seen
+	# reordering or a D-SACK (reo_wnd is 0 until then); DupThresh errs
+	# throughout.
+	# Bound: ~3% of the segments (0-13 seen, all in the first
+	# flights), and DupThresh at least 3x worse (90-110 seen).
+	[ $rc = 0 ] && [ -n "$on" ] && [ "$on" -le 20 ] &&
+		[ -n "$off" ] && [ "$off" -ge $((3 * on + 10)) ]
+}
+
+ktap_header 4
+ktap_run tlp_tail_loss_one_segment t_tail_one
+ktap_run tlp_tail_loss_two_segments t_tail_two
+ktap_run rack_timer_middle_loss_small_flight t_middle
+ktap_run rack_reordering_not_loss t_reorder
+ktap_finish
