@@ -48,7 +48,7 @@ def tcp_segments(path):
 
 def sack_acks(path, sut):
     """(time, ack) of each pure ACK toward SUT carrying a SACK option."""
-    for t, ip in frames(path):
+    for t, ip in ipv4_packets(path):
         if len(ip) < 20 or ip[9] != 6:
             continue
         ihl = (ip[0] & 15) * 4
