@@ -317,19 +317,40 @@ static bool xtcp_sack_mark_lost(struct sock *sk)
 /* Free what the ACK covers; return the number of segments acked. A GSO
  * skb acknowledged in part loses its acknowledged head (tcp_tso_acked).
  */
+/*
+ * An RTT from the echoed timestamp, in whole ms (-1: none): only for what
+ * a retransmission made ambiguous, as tcp_ack_update_rtt(); segments sent
+ * once are timed in us by their own send time.
+ */
+static long xtcp_ts_rtt_us(const struct sock *sk, u32 ecr)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 delta = (u32)tcp_clock_ms() + tp->tsoffset - ecr;
+
+	/* Only echoes of our own clock count (RFC 7323 4.1). */
+	if (!tp->rx_opt.tstamp_ok || !ecr || delta >= 60 * MSEC_PER_SEC)
+		return -1;
+	return max_t(long, delta, 1) * USEC_PER_MSEC;
+}
+
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 				u32 prior_fack)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
-	struct tcp_sock *tp = tcp_sk(sk);
 	u64 now = tcp_clock_us();
 	struct sk_buff *skb;
+	u64 first_sent = 0;
 	u32 acked = 0;
 
 	*rtt_us = -1;
 	while ((skb = skb_peek(&xp->rtx_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
+		/* The RTT sample: the oldest newly acknowledged segment that
+		 * was sent once (Karn), timed in us by its own send time.
+		 */
+		if (!first_sent && !cb->retrans && before(cb->seq, ack))
+			first_sent = cb->when_us;
 		if (after(cb->end_seq, ack)) {
 			/* Partial: drop the acknowledged bytes from the head
 			 * so a retransmission sends only what is missing.
@@ -348,11 +369,6 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 			}
 			break;
 		}
-		if (!cb->retrans && !tp->rx_opt.tstamp_ok &&
-		    xp->rtt_pending && !after(xp->rtt_seq_end, cb->end_seq)) {
-			*rtt_us = now - xp->rtt_start_us;
-			xp->rtt_pending = false;
-		}
 		if (!cb->sacked)
 			xtcp_rack_advance(sk, skb, now, prior_fack);
 		xtcp_adjust_pcount(sk, skb, xtcp_skb_pcount(skb));
@@ -360,8 +376,8 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 		__skb_unlink(skb, &xp->rtx_queue);
 		xtcp_free_rtx_skb(sk, skb);
 	}
-	if (xp->rtt_pending && !after(xp->rtt_seq_end, ack))
-		xp->rtt_pending = false;
+	if (first_sent)
+		*rtt_us = now - first_sent;
 	return acked;
 }
 
@@ -544,13 +560,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
-	if (tp->rx_opt.tstamp_ok && cb->has_ts && cb->ts_ecr) {
-		u32 delta = (u32)tcp_clock_ms() + tp->tsoffset - cb->ts_ecr;
-
-		/* Only echoes of our own clock count (RFC 7323 4.1). */
-		if (delta < 60 * MSEC_PER_SEC)
-			rtt_us = max_t(long, delta, 1) * USEC_PER_MSEC;
-	}
+	if (rtt_us < 0 && cb->has_ts)
+		rtt_us = xtcp_ts_rtt_us(sk, cb->ts_ecr);
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
 
@@ -1164,12 +1175,8 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */
 		tp->max_window = tp->snd_wnd;
-		if (opts.saw_ts && tp->rx_opt.tstamp_ok && opts.ts_ecr) {
-			u32 d = (u32)tcp_clock_ms() + tp->tsoffset - opts.ts_ecr;
-
-			if (d < 60 * MSEC_PER_SEC)
-				rtt_us = max_t(long, d, 1) * USEC_PER_MSEC;
-		}
+		if (rtt_us < 0 && opts.saw_ts)
+			rtt_us = xtcp_ts_rtt_us(sk, opts.ts_ecr);
 		if (rtt_us >= 0 && !inet_csk(sk)->icsk_retransmits)
 			xtcp_rtt_sample(sk, rtt_us);
 		inet_csk(sk)->icsk_retransmits = 0;

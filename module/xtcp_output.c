@@ -684,11 +684,6 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(tp->snd_nxt, cb->end_seq);
 	tp->packets_out += xtcp_skb_pcount(skb);
 
-	if (!tp->rx_opt.tstamp_ok && !xp->rtt_pending) {
-		xp->rtt_pending = true;
-		xp->rtt_seq_end = cb->end_seq;
-		xp->rtt_start_us = cb->when_us;
-	}
 	/* New data (re)starts the loss probe timeout (RFC 8985 7.2). */
 	if ((was_empty || icsk_pending_probe(sk) ||
 	     inet_csk(sk)->icsk_pending == ICSK_TIME_LOSS_PROBE) &&
@@ -1047,9 +1042,6 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	tp->total_retrans += xtcp_skb_pcount(skb);
 	tp->bytes_retrans += skb->len;
 	xtcp_mib_inc(sk, XTCP_MIB_RETRANSSEGS);
-	/* Karn: a retransmitted segment gives no RTT sample. */
-	if (xp->rtt_pending && after(xp->rtt_seq_end, cb->seq))
-		xp->rtt_pending = false;
 	return 0;
 }
 

@@ -137,7 +137,6 @@ void xtcp_reset_conn_vars(struct sock *sk)
 
 	xp->cookie = atomic64_inc_return(&xtcp_cookie_gen);
 	xp->dupacks = 0;
-	xp->rtt_pending = false;
 	xp->fin_queued = false;
 	xp->challenge_stamp = 0;
 	xp->challenge_count = 0;
@@ -495,7 +494,6 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	tp->max_window = 0;
 	memset(&tp->rx_opt, 0, sizeof(tp->rx_opt));
 	xp->dupacks = 0;
-	xp->rtt_pending = false;
 	xp->fin_queued = false;
 	__sk_dst_reset(sk);
 	dst_release(xchg((__force struct dst_entry **)&sk->sk_rx_dst, NULL));

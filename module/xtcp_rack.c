@@ -75,13 +75,11 @@ void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
 		}
 		if (!tp->rack.mstamp || after(cb->end_seq, xp->rack_fack))
 			xp->rack_fack = cb->end_seq;
-	} else if (rtt_us + (tp->rx_opt.tstamp_ok ? USEC_PER_MSEC : 0) <
-		   tcp_min_rtt(tp)) {
+	} else if (rtt_us < tcp_min_rtt(tp)) {
 		/* Faster than any round trip: this acknowledges the original,
-		 * not the retransmission; its send time is not known. (With
-		 * timestamps the RTT samples, min_rtt's too, are whole ms.
-		 * The echo cannot tell: for a segment that arrived out of
-		 * order the peer echoes an older one's, RFC 7323 4.3.)
+		 * not the retransmission; its send time is not known. (The
+		 * timestamp echo cannot tell: for a segment that arrived out
+		 * of order the peer echoes an older one's, RFC 7323 4.3.)
 		 */
 		return;
 	}

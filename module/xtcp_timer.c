@@ -131,7 +131,6 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	if (!tp->rx_opt.sack_ok)
 		tp->sacked_out = 0;
 	xp->dupacks = 0;
-	xp->rtt_pending = false;
 	tp->tlp_high_seq = 0;		/* the RTO ends a probe episode */
 	xp->rack_reo_us = 0;
 	tp->lost_out = 0;

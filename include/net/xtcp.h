@@ -38,11 +38,6 @@ struct xtcp_sock {
 	struct list_head accept_node;
 	struct sock *parent;
 
-	/* RTT sampling without timestamps (Karn): one timed segment. */
-	u32 rtt_seq_end;
-	u64 rtt_start_us;
-	bool rtt_pending;
-
 	u8 dupacks;			/* duplicate ACKs in a row */
 	u8 syn_ts:1,			/* our SYN offers timestamps */
 	   syn_sack:1,			/* ... SACK-permitted */

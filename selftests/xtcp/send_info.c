@@ -233,6 +233,11 @@ TEST_F_TIMEOUT(info, after_transfer, 60)
 	EXPECT_EQ(ref.ti.tcpi_bytes_sent - ref.ti.tcpi_bytes_retrans,
 		  x.ti.tcpi_bytes_sent - x.ti.tcpi_bytes_retrans);
 	EXPECT_EQ(ref.ti.tcpi_data_segs_in, x.ti.tcpi_data_segs_in);
+	/* RTTs timed in us by the segments' send times, as Linux's: where
+	 * Linux sees a sub-ms path, whole-ms timestamp echoes could not.
+	 */
+	if (ref.ti.tcpi_min_rtt < 250)
+		EXPECT_GT(1000U, x.ti.tcpi_min_rtt);
 }
 
 /* A finite pacing rate derived from cwnd/srtt, as Linux sets it
