@@ -28,10 +28,10 @@
  */
 static void peer_serve_info(int cfd)
 {
-	static uint64_t buf[(256 << 10) / 8];
+	static __u64 buf[(256 << 10) / 8];
 	struct peer_verdict v = { 0, ~0ULL };
 	struct pollfd pfd = { .fd = cfd, .events = POLLRDHUP };
-	uint64_t len;
+	__u64 len;
 
 	if (recv(cfd, &len, sizeof(len), MSG_WAITALL) != sizeof(len))
 		return;
@@ -97,7 +97,7 @@ static double now_s(void)
 
 struct xfer {
 	struct tcp_info ti;
-	uint64_t written;	/* bytes written, header included */
+	__u64 written;	/* bytes written, header included */
 	double goodput;		/* bytes/s, connect to verdict */
 	int outq, outqnsd;
 	double max_rate;	/* highest delivery rate seen mid-transfer */
@@ -106,10 +106,10 @@ struct xfer {
 static void transfer(struct __test_metadata *_metadata, int fam,
 		     struct xfer *x)
 {
-	static uint64_t buf[(1 << 20) / 8];
+	static __u64 buf[(1 << 20) / 8];
 	socklen_t len = sizeof(x->ti);
 	struct peer_verdict v;
-	uint64_t hdr = XFER_SIZE, off;
+	__u64 hdr = XFER_SIZE, off;
 	double t0;
 	int fd, i;
 
@@ -267,7 +267,7 @@ TEST_F(info, stalled_queue_counts)
 	static char buf[64 << 10];
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
-	uint64_t hdr = 0;
+	__u64 hdr = 0;
 	int fd, outq, nsd, i;
 	ssize_t n;
 

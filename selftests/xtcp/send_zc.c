@@ -165,8 +165,8 @@ static int probes_stop(struct probe_sums *s)
 /* A FILE_SIZE file of the pattern, for sendfile and splice. */
 static int make_pattern_file(char *path)
 {
-	static uint64_t buf[(1 << 20) / 8];
-	uint64_t off;
+	static __u64 buf[(1 << 20) / 8];
+	__u64 off;
 	int fd;
 
 	snprintf(path, 64, "/tmp/send_zc.XXXXXX");
@@ -216,7 +216,7 @@ enum { VIA_SENDFILE, VIA_SPLICE };
 
 static void splice_file(struct __test_metadata *_metadata, int fam, int via)
 {
-	static uint64_t ctl[(1 << 20) / 8];
+	static __u64 ctl[(1 << 20) / 8];
 	struct peer_verdict v;
 	struct probe_sums s;
 	char path[64];
@@ -243,7 +243,7 @@ static void splice_file(struct __test_metadata *_metadata, int fam, int via)
 	off = sizeof(ctl);
 	ASSERT_EQ(0, probes_start(getpid()))
 		TH_LOG("kprobes in %s: %s", TRACING, strerror(errno));
-	while ((uint64_t)off < FILE_SIZE) {
+	while ((__u64)off < FILE_SIZE) {
 		ssize_t n, m;
 
 		if (via == VIA_SENDFILE) {
@@ -311,7 +311,7 @@ static int read_notes(int fd, unsigned char *seen, struct zc_result *r)
 	};
 	struct sock_extended_err *ee;
 	struct cmsghdr *cm;
-	uint32_t id;
+	__u32 id;
 
 	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 		return errno == EAGAIN ? 0 : -1;
@@ -330,7 +330,7 @@ static int read_notes(int fd, unsigned char *seen, struct zc_result *r)
 		if (ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
 			r->copied_notes++;
 		for (id = ee->ee_info; id <= ee->ee_data; id++) {
-			if (id >= (uint32_t)r->sends)
+			if (id >= (__u32)r->sends)
 				r->bad_notes++;
 			else if (seen[id]++)
 				r->dups++;
@@ -348,7 +348,7 @@ static void zc_transfer(struct __test_metadata *_metadata, int fam,
 			struct zc_result *r)
 {
 	static unsigned char seen[ZC_MAX_IDS];
-	uint64_t off = 0;
+	__u64 off = 0;
 	int fd, one = 1, i, rc;
 	char *buf;
 

@@ -27,17 +27,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "xtcp_util.h"
+#include <linux/types.h>
 
-#ifndef __noreturn
-#define __noreturn __attribute__((__noreturn__))
-#endif
+#include "xtcp_util.h"
 
 #define PEER_ADDR	"10.9.0.2"
 #define PEER_PORT	5201
@@ -48,14 +47,14 @@ struct peer {
 	pid_t pid;
 };
 
-static inline uint64_t pattern_word(uint64_t off)
+static inline __u64 pattern_word(__u64 off)
 {
 	return (off / 8) * 0x9e3779b97f4a7c15ULL ^ 0x5a5a5a5a5a5a5a5aULL;
 }
 
-static inline void pattern_fill(void *buf, uint64_t off, size_t len)
+static inline void pattern_fill(void *buf, __u64 off, size_t len)
 {
-	uint64_t *w = buf;
+	__u64 *w = buf;
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
@@ -64,8 +63,8 @@ static inline void pattern_fill(void *buf, uint64_t off, size_t len)
 
 /* Result a verifying peer sends back before closing. */
 struct peer_verdict {
-	uint64_t bytes;		/* bytes received */
-	uint64_t bad_off;	/* first mismatching offset, or ~0 */
+	__u64 bytes;		/* bytes received */
+	__u64 bad_off;	/* first mismatching offset, or ~0 */
 };
 
 static inline int full_write(int fd, const void *buf, size_t len)
@@ -88,7 +87,7 @@ static inline int full_write(int fd, const void *buf, size_t len)
 /* Read to EOF, checking the pattern; report a peer_verdict. */
 static inline void peer_serve_verify(int cfd)
 {
-	static uint64_t buf[(1 << 20) / 8];
+	static __u64 buf[(1 << 20) / 8];
 	struct peer_verdict v = { 0, ~0ULL };
 
 	for (;;) {
@@ -137,7 +136,7 @@ static inline int peer_listen(void)
 }
 
 /* Serve connections on lfd one after another, forever. */
-static inline __noreturn void peer_loop(int lfd, peer_serve_fn serve)
+static inline noreturn void peer_loop(int lfd, peer_serve_fn serve)
 {
 	int cfd;
 
@@ -150,7 +149,7 @@ static inline __noreturn void peer_loop(int lfd, peer_serve_fn serve)
 	}
 }
 
-static __noreturn void peer_child(int rd, int wr, peer_serve_fn serve)
+static noreturn void peer_child(int rd, int wr, peer_serve_fn serve)
 {
 	int lfd;
 	char c = 0;
