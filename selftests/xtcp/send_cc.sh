@@ -26,19 +26,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sc_sut$$
-B=sc_peer$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-trap 'ns_cleanup $A $B; echo reno >/sys/module/xtcp/parameters/congestion 2>/dev/null; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_cc "$1"; ktap_finish; }
-for t in python3 tc; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
+send_on_exit() {
+	echo reno >/sys/module/xtcp/parameters/congestion 2>/dev/null
+}
+send_setup sc python3 tc
 [ -w /sys/module/xtcp/parameters/congestion ] || skip_all "no congestion parameter"
-send_netns $A $B || skip_all "no veth/netns"
 modprobe sch_netem 2>/dev/null
 ip netns exec $B tc qdisc add dev xp0 root netem delay 200ms ||
 	skip_all "netem unavailable"

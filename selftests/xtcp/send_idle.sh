@@ -12,17 +12,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=si_sut$$
-B=si_peer$$
-TMP=$(mktemp -d)
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
 HELPER=$(dirname "$0")/send_idle.py
 SOCK=$(dirname "$0")/send_sock.py
-
-skip_all() { ktap_header 1; ktap_result 4 send_idle "$1"; ktap_finish; }
-command -v python3 >/dev/null || skip_all "python3 missing"
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup si python3
 
 # idle_run FAMILY PORT IDLE_MS: prints the helper's before/after lines.
 idle_run() {

@@ -24,8 +24,9 @@ skip_all() {
 # send_setup PREFIX [TOOL...]: the start every send test shares: the SUT
 # namespace A and the peer namespace B (PREFIX_sut$$, PREFIX_peer$$)
 # joined by send_netns, a scratch directory TMP, and their removal on
-# exit (with the namespaces named in SEND_MORE_NS, if any). Skips the
-# test when a TOOL, xtcp.ko or veth is missing.
+# exit (with the namespaces named in SEND_MORE_NS, if any, after the
+# test's own send_on_exit, if it defines one). Skips the test when a
+# TOOL, xtcp.ko or veth is missing.
 send_setup() {
 	local t
 
@@ -33,12 +34,25 @@ send_setup() {
 	B=$1_peer$$
 	shift
 	TMP=$(mktemp -d)
-	trap 'ns_cleanup $A $B ${SEND_MORE_NS:-}; rm -rf "$TMP"' EXIT
+	trap send_teardown EXIT
 	for t in "$@"; do
 		command -v "$t" >/dev/null || skip_all "$t missing"
 	done
 	xtcp_load || skip_all "xtcp.ko not loadable"
 	send_netns $A $B || skip_all "no veth/netns"
+}
+
+send_teardown() {
+	declare -F send_on_exit >/dev/null && send_on_exit
+	ns_cleanup $A $B ${SEND_MORE_NS:-}
+	rm -rf "$TMP"
+}
+
+# snmp NAME: an xtcp counter of the SUT namespace (/proc/net/xtcp_snmp).
+snmp() {
+	ip netns exec $A cat /proc/net/xtcp_snmp |
+		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
+			       NR == 2 { print $c[k] }'
 }
 
 # send_netns SUT PEER: 10.0.1.1/24 on xs0 in SUT, 10.0.1.2/24 on xp0.

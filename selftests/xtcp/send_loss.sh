@@ -20,19 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sl_sut$$
-B=sl_peer$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-PCAP="python3 $(dirname "$0")/send_pcap.py"
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_loss "$1"; ktap_finish; }
-for t in tcpdump python3 tc ethtool; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sl tcpdump python3 tc ethtool
 modprobe sch_netem 2>/dev/null
 ip netns exec $B tc qdisc add dev xp0 root netem delay 1ms ||
 	skip_all "netem unavailable"
@@ -41,11 +29,6 @@ ip netns exec $B tc qdisc add dev xp0 root netem delay 1ms ||
 # handful of those in 8 MiB may all survive).
 ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
 
-snmp() {	# snmp NAME: a counter of the SUT namespace
-	ip netns exec $A cat /proc/net/xtcp_snmp |
-		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
-			       NR == 2 { print $c[k] }'
-}
 
 loss_case() {	# loss_case PORT
 	local fr0 rto0 fr rto rc=0

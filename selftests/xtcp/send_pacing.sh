@@ -14,18 +14,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sp_sut$$
-B=sp_peer$$
-TMP=$(mktemp -d)
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
 HELPER=$(dirname "$0")/send_pacing.py
 RATE=500000
 BYTES=1000000
-
-skip_all() { ktap_header 1; ktap_result 4 send_pacing "$1"; ktap_finish; }
-command -v python3 >/dev/null || skip_all "python3 missing"
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sp python3
 modprobe sch_fq 2>/dev/null
 
 # run QDISC PORT RATE: prints "goodput <B/s>" and the client's info line.

@@ -24,19 +24,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=sr_sut$$
-B=sr_peer$$
-TMP=$(mktemp -d)
-SOCK="python3 $(dirname "$0")/send_sock.py"
-PCAP="python3 $(dirname "$0")/send_pcap.py"
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
-skip_all() { ktap_header 1; ktap_result 4 send_rack "$1"; ktap_finish; }
-for t in tcpdump python3 tc ethtool iptables; do
-	command -v $t >/dev/null || skip_all "$t missing"
-done
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup sr tcpdump python3 tc ethtool iptables
 modprobe sch_netem 2>/dev/null
 modprobe xt_statistic 2>/dev/null
 modprobe xt_length 2>/dev/null
@@ -48,11 +36,6 @@ grep -q TCPLossProbes /proc/net/xtcp_snmp || skip_all "no TLP counters"
 ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
 ip netns exec $B sysctl -qw net.ipv4.tcp_sack=1
 
-snmp() {	# snmp NAME: a counter of the SUT namespace
-	ip netns exec $A cat /proc/net/xtcp_snmp |
-		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
-			       NR == 2 { print $c[k] }'
-}
 
 # snap NAME: remember the counters; delta NAME COUNTER: growth since.
 snap() { ip netns exec $A cat /proc/net/xtcp_snmp | head -2 >"$TMP/$1.snmp"; }

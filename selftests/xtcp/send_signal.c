@@ -185,6 +185,16 @@ TEST_F_TIMEOUT(sig, interrupted_blocking_send, 60)
 	close_reset(fd);
 }
 
+/* A one-byte send must fail with err, SIGPIPE having come sigs times. */
+static void send_fails(struct __test_metadata *_metadata, int fd, int flags,
+		       int err, int sigs)
+{
+	errno = 0;
+	EXPECT_EQ(-1, send(fd, "x", 1, flags));
+	EXPECT_EQ(err, errno);
+	EXPECT_EQ(sigs, count(&sigpipes));
+}
+
 TEST_F(sig, sigpipe_after_shutdown)
 {
 	int fd = peer_connect(self->fam);
@@ -193,14 +203,8 @@ TEST_F(sig, sigpipe_after_shutdown)
 	ASSERT_EQ(1, send(fd, "H", 1, 0));
 	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
 	__atomic_store_n(&sigpipes, 0, __ATOMIC_RELAXED);
-	errno = 0;
-	EXPECT_EQ(-1, send(fd, "x", 1, 0));
-	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, count(&sigpipes));
-	errno = 0;
-	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
-	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, count(&sigpipes));
+	send_fails(_metadata, fd, 0, EPIPE, 1);
+	send_fails(_metadata, fd, MSG_NOSIGNAL, EPIPE, 1);
 	close_reset(fd);
 }
 
@@ -218,18 +222,9 @@ TEST_F(sig, sigpipe_after_reset)
 		TH_LOG("revents %#x", pfd.revents);
 
 	__atomic_store_n(&sigpipes, 0, __ATOMIC_RELAXED);
-	errno = 0;
-	EXPECT_EQ(-1, send(fd, "x", 1, 0));
-	EXPECT_EQ(ECONNRESET, errno);
-	EXPECT_EQ(0, count(&sigpipes));
-	errno = 0;
-	EXPECT_EQ(-1, send(fd, "x", 1, 0));
-	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, count(&sigpipes));
-	errno = 0;
-	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
-	EXPECT_EQ(EPIPE, errno);
-	EXPECT_EQ(1, count(&sigpipes));
+	send_fails(_metadata, fd, 0, ECONNRESET, 0);
+	send_fails(_metadata, fd, 0, EPIPE, 1);
+	send_fails(_metadata, fd, MSG_NOSIGNAL, EPIPE, 1);
 	close(fd);
 }
 

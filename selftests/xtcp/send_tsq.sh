@@ -14,20 +14,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
 
-A=tq_sut$$
-B=tq_peer$$
-TMP=$(mktemp -d)
-trap 'ns_cleanup $A $B; rm -rf $TMP' EXIT
-
 LIMIT=65536
 # LIMIT, plus the skb (at most 64 KiB of payload) that crossed it, plus
 # the headers GSO replicates per segment (the qdisc counts wire bytes).
 BOUND=$((2 * LIMIT + 16384))
-
-skip_all() { ktap_header 1; ktap_result 4 send_tsq "$1"; ktap_finish; }
-command -v python3 >/dev/null || skip_all "python3 missing"
-xtcp_load || skip_all "xtcp.ko not loadable"
-send_netns $A $B || skip_all "no veth/netns"
+send_setup tq python3
 modprobe sch_tbf 2>/dev/null
 ip netns exec $A tc qdisc add dev xs0 root tbf rate 20mbit burst 256kb \
 	limit 16mb || skip_all "tbf unavailable"
@@ -35,11 +26,6 @@ ip netns exec $A sysctl -qw net.ipv4.tcp_limit_output_bytes=$LIMIT ||
 	skip_all "no tcp_limit_output_bytes"
 [ -r /proc/net/xtcp_snmp ] || skip_all "no /proc/net/xtcp_snmp"
 
-snmp() {	# snmp NAME: a counter of the SUT namespace
-	ip netns exec $A cat /proc/net/xtcp_snmp |
-		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
-			       NR == 2 { print $c[k] }'
-}
 
 # backlog_during FAMILY PORT: transfer 4 MiB from A (FAMILY) to B's TCP
 # while sampling the qdisc; prints the largest backlog in bytes.
