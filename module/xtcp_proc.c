@@ -22,7 +22,10 @@ static void xtcp_proc_sock(struct seq_file *f, struct sock *sk, int i)
 	unsigned long timer_expires;
 	int timer_active, rx_queue;
 
-	if (icsk->icsk_pending == ICSK_TIME_RETRANS) {
+	if (icsk->icsk_pending == ICSK_TIME_RETRANS ||
+	    icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT ||
+	    icsk->icsk_pending == ICSK_TIME_LOSS_PROBE) {
+		/* RACK's and TLP's timers share the retransmit slot (1). */
 		timer_active = 1;
 		timer_expires = icsk->icsk_timeout;
 	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
