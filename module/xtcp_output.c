@@ -460,8 +460,9 @@ int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 	buff->ip_summed = CHECKSUM_PARTIAL;
 
 	ncb->seq = cb->seq + len;
-	/* FIN and PSH move to the second half. */
+	/* FIN, PSH and the record's end move to the second half. */
 	cb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	cb->eor = 0;
 	cb->end_seq = ncb->seq;
 
 	xtcp_set_tso_segs(skb, mss);

@@ -235,7 +235,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)
 		/* Append to the unsent tail skb while it has room: it grows
 		 * to size_goal, several segments the device cuts (GSO).
 		 */
-		if (skb && XTCP_SKB_CB(skb)->charge &&
+		if (skb && XTCP_SKB_CB(skb)->charge && !XTCP_SKB_CB(skb)->eor &&
 		    !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)))
 			copy = (int)size_goal - (int)skb->len;
 
@@ -276,8 +276,12 @@ new_segment:
 		copied += copy;
 		trace_xtcp_sendmsg(sk, skb);
 
-		if (!msg_data_left(msg))
+		if (!msg_data_left(msg)) {
+			/* A record ends here: later writes start a new skb. */
+			if (flags & MSG_EOR)
+				XTCP_SKB_CB(skb)->eor = 1;
 			break;
+		}
 		if (skb->len < size_goal)
 			continue;
 

@@ -74,7 +74,8 @@ struct xtcp_skb_cb {
 	u8 retrans;			/* times retransmitted */
 	u8 sacked:1,			/* the peer SACKed it (RFC 2018) */
 	   lost:1,			/* presumed lost, to retransmit */
-	   retrans_out:1;		/* lost and retransmitted, unacked */
+	   retrans_out:1,		/* lost and retransmitted, unacked */
+	   eor:1;			/* MSG_EOR: nothing appended after it */
 	u32 charge;			/* bytes counted in sk_wmem_queued */
 	u32 ack_seq;			/* input: the segment's ACK field */
 	u16 window;			/* input: raw window field */

@@ -22,7 +22,7 @@ TEST_FILES += send_lib.sh
 # with valid sums.
 TEST_PROGS += send_gso.sh
 # Push decision on the wire: Nagle/Minshall, TCP_NODELAY, TCP_CORK (and
-# its 200 ms ceiling), MSG_MORE, NODELAY flushing a held segment.
+# its 200 ms ceiling), MSG_MORE, NODELAY flushing a held segment, MSG_EOR.
 TEST_PROGS += send_nagle.sh
 # Send buffer: EAGAIN/POLLOUT, SO_SNDTIMEO partial count, NOTSENT_LOWAT,
 # SIOCOUTQ(NSD), EPIPE.

@@ -125,11 +125,22 @@ t_nodelay_flush() {
 		}' "$TMP/flush.segs"
 }
 
-ktap_header 6
+t_eor() {
+	# Corked, so only the skb boundaries decide the segments: MSG_EOR
+	# closes a record's skb; the last two writes share one.
+	run_case eor 400 "cork=1;write=1x100/eor;write=1x100/eor;write=1x100;write=1x100;sleep=50;cork=0;sleep=300" ||
+		return 1
+	awk '{ n++; l = l " " $3 } END {
+		print n " segments:" l
+		exit !(l == " 100 100 200") }' "$TMP/eor.segs"
+}
+
+ktap_header 7
 ktap_run nagle_one_small_segment_unacked t_nagle
 ktap_run nodelay_each_write_leaves t_nodelay
 ktap_run cork_full_segments_uncork_flushes t_cork
 ktap_run msg_more_full_segments t_msg_more
 ktap_run cork_ceiling_200ms t_cork_ceiling
 ktap_run nodelay_flushes_held_segment t_nodelay_flush
+ktap_run msg_eor_ends_the_skb t_eor
 ktap_finish

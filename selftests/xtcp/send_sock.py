@@ -11,7 +11,7 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
       run SCRIPT, ';'-separated steps (a "connect" step first unless
       SCRIPT places it, so options can be set before it):
         connect  nodelay=0|1  cork=0|1  sndbuf=N  sndtimeo=MS  maxseg=N
-        nonblock=0|1  write=COUNTxSIZE[/more][@GAPMS]  sleep=MS
+        nonblock=0|1  write=COUNTxSIZE[/more|/eor][@GAPMS]  sleep=MS
         mark=NAME (prints "mark NAME <time>")  info (prints TCP_INFO)
         fill (non-blocking writes until EAGAIN; prints bytes)
         pollout=MS (prints how long until POLLOUT, or timeout)
@@ -118,10 +118,12 @@ def client(fam, addr, port, script):
             if "@" in val:
                 val, g = val.split("@")
                 gap = int(g) / 1000
-            more = val.endswith("/more")
-            val = val.replace("/more", "")
+            flags = 0
+            if val.endswith("/more"):
+                flags, val = socket.MSG_MORE, val[:-len("/more")]
+            elif val.endswith("/eor"):
+                flags, val = socket.MSG_EOR, val[:-len("/eor")]
             count, size = (int(x) for x in val.split("x"))
-            flags = socket.MSG_MORE if more else 0
             for _ in range(count):
                 n = s.send(b"x" * size, flags)
                 if n != size:
