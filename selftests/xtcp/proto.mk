@@ -25,7 +25,7 @@ TEST_PROGS += send_gso.sh
 # its 200 ms ceiling), MSG_MORE, NODELAY flushing a held segment, MSG_EOR.
 TEST_PROGS += send_nagle.sh
 # Send buffer: EAGAIN/POLLOUT, SO_SNDTIMEO partial count, NOTSENT_LOWAT,
-# SIOCOUTQ(NSD), EPIPE.
+# SIOCOUTQ(NSD), EPIPE, send-buffer autotuning within tcp_wmem.
 TEST_PROGS += send_sndbuf.sh
 TEST_FILES += send_sock.py send_pcap.py
 # Zero-window probes with growing intervals; the transfer resumes intact.

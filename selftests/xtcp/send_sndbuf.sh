@@ -104,9 +104,32 @@ t_epipe() {
 	[ "$(field epipe writeerr 2)" = EPIPE ]
 }
 
-ktap_header 4
+# Send-buffer autotuning: the buffer starts at what the initial window
+# needs (as tcp_init_buffer_space) and grows with cwnd toward tcp_wmem[2],
+# no further; a buffer set by SO_SNDBUF stays.
+t_autotune() {
+	local wmem max a b c d
+	wmem=$(ip netns exec $A sysctl -n net.ipv4.tcp_wmem)
+	max=1048576
+	ip netns exec $A sysctl -qw net.ipv4.tcp_wmem="4096 16384 $max" || return 1
+	run_case grow "" "getsndbuf;write=64x65536;getsndbuf" &&
+		run_case fixed "" "sndbuf=65536;getsndbuf;write=64x65536;getsndbuf"
+	local rc=$?
+	ip netns exec $A sysctl -qw net.ipv4.tcp_wmem="$wmem"
+	[ $rc = 0 ] || return 1
+	a=$(awk '$1 == "sndbuf" { print $2; exit }' "$TMP/grow.cli")
+	b=$(field grow sndbuf 2)
+	c=$(awk '$1 == "sndbuf" { print $2; exit }' "$TMP/fixed.cli")
+	d=$(field fixed sndbuf 2)
+	echo "autotuned: $a -> $b (tcp_wmem max $max); SO_SNDBUF: $c -> $d"
+	[ "$a" -gt 0 ] && [ "$b" -gt "$a" ] && [ "$b" -le $max ] &&
+		[ "$c" = 131072 ] && [ "$d" = "$c" ]
+}
+
+ktap_header 5
 ktap_run nonblock_fill_eagain_pollout t_fill
 ktap_run sndtimeo_partial_count_then_eagain t_sndtimeo
 ktap_run notsent_lowat_limits_unsent t_lowat
 ktap_run epipe_after_shutdown t_epipe
+ktap_run sndbuf_autotunes_within_tcp_wmem t_autotune
 ktap_finish

@@ -17,7 +17,7 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
         pollout=MS (prints how long until POLLOUT, or timeout)
         bigwrite=N (one blocking send of N bytes; prints its return or
                     errno)  lowat=N (TCP_NOTSENT_LOWAT)
-        outq (prints SIOCOUTQ and SIOCOUTQNSD)
+        outq (prints SIOCOUTQ and SIOCOUTQNSD)  getsndbuf (SO_SNDBUF)
         writeerr (a 1-byte send that should fail: prints its errno)
         usertimeout=MS  touch=PATH  waitfile=PATH (until it exists)
         waiterr=MS (waits for POLLERR/POLLHUP; prints SO_ERROR and time)
@@ -163,6 +163,8 @@ def client(fam, addr, port, script):
                     "%.3f" % (time.time() - t0))
         elif key == "lowat":
             s.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, int(val))
+        elif key == "getsndbuf":
+            out("sndbuf", s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
         elif key == "outq":
             q = fcntl.ioctl(s.fileno(), SIOCOUTQ, b"\0" * 4)
             nsd = fcntl.ioctl(s.fileno(), SIOCOUTQNSD, b"\0" * 4)
