@@ -75,11 +75,13 @@ void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
 		}
 		if (!tp->rack.mstamp || after(cb->end_seq, xp->rack_fack))
 			xp->rack_fack = cb->end_seq;
-	} else if (rtt_us < tcp_min_rtt(tp)) {
-		/* Faster than any round trip: this acknowledges the original,
-		 * not the retransmission; its send time is not known. (The
-		 * timestamp echo cannot tell: for a segment that arrived out
-		 * of order the peer echoes an older one's, RFC 7323 4.3.)
+	} else if (rtt_us + (tcp_min_rtt(tp) >> 2) < tcp_min_rtt(tp)) {
+		/* Faster than any round trip (less a quarter for delay
+		 * jitter, RACK's own reordering allowance): this acknowledges
+		 * the original, not the retransmission; its send time is not
+		 * known. (The timestamp echo cannot tell: for a segment that
+		 * arrived out of order the peer echoes an older one's, RFC
+		 * 7323 4.3.)
 		 */
 		return;
 	}
@@ -221,7 +223,7 @@ static void xtcp_tlp_send_probe(struct sock *sk)
 	unsigned int mss = xtcp_current_mss(sk);
 	u32 nxt = tp->snd_nxt;
 	struct sk_buff *skb;
-	int pcount;
+	int pcount, err;
 
 	/* One probe per episode; and none once recovery has started. */
 	if (tp->tlp_high_seq || !tp->packets_out ||
@@ -249,7 +251,10 @@ static void xtcp_tlp_send_probe(struct sock *sk)
 			goto rearm;
 		skb = skb_peek_tail(&xp->rtx_queue);
 	}
-	if (xtcp_retransmit_skb(sk, skb))
+	xp->tlp_resending = true;
+	err = xtcp_retransmit_skb(sk, skb);
+	xp->tlp_resending = false;
+	if (err)
 		goto rearm;
 	tp->tlp_retrans = 1;
 probed:

@@ -56,6 +56,7 @@ struct xtcp_sock {
 	struct llist_node tsq_node;
 	u32 rack_fack;			/* RACK: highest delivered end_seq */
 	u32 rack_reo_us;		/* RACK: a hole's wait, 0: none */
+	bool tlp_resending;		/* TLP: the probe is a retransmission */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)

@@ -20,6 +20,7 @@ enum xtcp_retrans_cause {
 	XTCP_RETRANS_SYN,	/* SYN or SYN-ACK, the handshake timer */
 	XTCP_RETRANS_RTO,	/* RTO expired, or loss recovery after it */
 	XTCP_RETRANS_FAST,	/* fast retransmit/recovery (dupACKs, SACK) */
+	XTCP_RETRANS_TLP,	/* a tail loss probe resending the last segment */
 	XTCP_RETRANS_OTHER,	/* none of these (no such path today) */
 };
 
@@ -27,13 +28,16 @@ enum xtcp_retrans_cause {
  * The cause follows from the state the retransmit is issued in, as
  * Linux's TCPFastRetrans/TCPSlowStartRetrans split does: the RTO handler
  * enters TCP_CA_Loss and fast retransmit TCP_CA_Recovery before they
- * retransmit, and the handshake segments carry SYN.
+ * retransmit, and the handshake segments carry SYN. A tail loss probe
+ * (RFC 8985 7.3) goes out before any of those states.
  */
 static inline int xtcp_retrans_cause(const struct sock *sk,
 				     const struct sk_buff *skb)
 {
 	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN)
 		return XTCP_RETRANS_SYN;
+	if (xtcp_sk(sk)->tlp_resending)
+		return XTCP_RETRANS_TLP;
 	switch (inet_csk(sk)->icsk_ca_state) {
 	case TCP_CA_Loss:
 		return XTCP_RETRANS_RTO;
@@ -76,6 +80,7 @@ TRACE_DEFINE_ENUM(XTCP_HOLD_DEFER);
 TRACE_DEFINE_ENUM(XTCP_RETRANS_SYN);
 TRACE_DEFINE_ENUM(XTCP_RETRANS_RTO);
 TRACE_DEFINE_ENUM(XTCP_RETRANS_FAST);
+TRACE_DEFINE_ENUM(XTCP_RETRANS_TLP);
 TRACE_DEFINE_ENUM(XTCP_RETRANS_OTHER);
 
 #define xtcp_hold_name(v)					\
@@ -95,6 +100,7 @@ TRACE_DEFINE_ENUM(XTCP_RETRANS_OTHER);
 			 { XTCP_RETRANS_SYN, "syn" },		\
 			 { XTCP_RETRANS_RTO, "rto" },		\
 			 { XTCP_RETRANS_FAST, "fast" },		\
+			 { XTCP_RETRANS_TLP, "tlp" },		\
 			 { XTCP_RETRANS_OTHER, "other" })
 
 /* NUD_* are #defines (include/uapi/linux/neighbour.h): no enum to map. */
