@@ -106,11 +106,12 @@ permanent() {
 		! events xtcp_neigh_output $port | grep -vq 'nud=PERMANENT$'
 }
 
-# causes PORT: "syn rto fast other total" of the retransmit events to PORT
+# causes PORT: "syn rto fast tlp other total" of the retransmit events
+# to PORT
 causes() {
 	local c out=""
 
-	for c in syn rto fast other; do
+	for c in syn rto fast tlp other; do
 		out="$out $(events xtcp_retransmit "$1" | grep -c "cause=$c$")"
 	done
 	echo "$out $(events xtcp_retransmit "$1" | grep -c .)"
@@ -132,8 +133,8 @@ retrans_syn() {
 	wait "$TL_SINK_PID"
 	rs1=$(counter $NS1 RetransSegs)
 	read -r -a c <<<"$(causes $port)"
-	echo "retransmits syn=${c[0]} rto=${c[1]} fast=${c[2]} other=${c[3]}; RetransSegs +$((rs1 - rs0))"
-	[ "${c[0]}" -ge 1 ] && [ "${c[0]}" = "${c[4]}" ] && [ $((rs1 - rs0)) = "${c[4]}" ]
+	echo "retransmits syn=${c[0]} rto=${c[1]} fast=${c[2]} tlp=${c[3]} other=${c[4]}; RetransSegs +$((rs1 - rs0))"
+	[ "${c[0]}" -ge 1 ] && [ "${c[0]}" = "${c[5]}" ] && [ $((rs1 - rs0)) = "${c[5]}" ]
 }
 
 # 4 MiB at 20 Mbit/s with 2% random loss (fast retransmits) and a 1.5 s
@@ -164,9 +165,9 @@ retrans_data() {
 	rs1=$(counter $NS1 RetransSegs) rto1=$(counter $NS1 RTOs)
 	fr1=$(counter $NS1 FastRetrans)
 	read -r -a c <<<"$(causes $port)"
-	echo "retransmits syn=${c[0]} rto=${c[1]} fast=${c[2]} other=${c[3]}; RetransSegs +$((rs1 - rs0)) RTOs +$((rto1 - rto0)) FastRetrans +$((fr1 - fr0))"
-	[ "${c[1]}" -ge 1 ] && [ "${c[2]}" -ge 1 ] && [ "${c[3]}" = 0 ] &&
-		[ $((rs1 - rs0)) = "${c[4]}" ] &&
+	echo "retransmits syn=${c[0]} rto=${c[1]} fast=${c[2]} tlp=${c[3]} other=${c[4]}; RetransSegs +$((rs1 - rs0)) RTOs +$((rto1 - rto0)) FastRetrans +$((fr1 - fr0))"
+	[ "${c[1]}" -ge 1 ] && [ "${c[2]}" -ge 1 ] && [ "${c[4]}" = 0 ] &&
+		[ $((rs1 - rs0)) = "${c[5]}" ] &&
 		# no "rto" retransmit without an RTO, no "fast" without entering recovery
 		[ $((rto1 - rto0)) -ge 1 ] && [ $((fr1 - fr0)) -ge 1 ]
 }
@@ -175,17 +176,11 @@ retrans_data() {
 # probes. The probes counted equal the probes captured on the wire
 # (zero-length segments one byte below what was sent).
 zero_window() {
-	local port=5374 pcap=$TL_TMP/zwp.pcap cap z0 z1 wire
+	local port=5374 pcap=$TL_TMP/zwp.pcap z0 z1 wire
 
-	ip netns exec $NS1 tcpdump -i veth0 -Q out -n -s 96 -B 16384 -U \
-		-w "$pcap" "tcp and src host $A and dst port $port" \
-		2>"$TL_TMP/tcpdump.zwp" &
-	cap=$!
-	TL_PIDS+=("$cap")
-	for _ in $(seq 50); do
-		grep -q listening "$TL_TMP/tcpdump.zwp" && break
-		sleep 0.1
-	done
+	cap_start $NS1 veth0 "$pcap" "tcp and src host $A and dst port $port" \
+		-Q out -s 96 -B 16384 || return 1
+	TL_PIDS+=("$CAP_PID")
 	z0=$(counter $NS1 ZeroWindowProbes)
 	tl_sink $NS2 $port -a 8 -R 65536 || return 1
 	ip netns exec $NS1 timeout 120 "$TL_XC" -s XTCP -p $port -n 2M -t 60 \
@@ -193,10 +188,9 @@ zero_window() {
 	tl_sink_wait $port 2097152 || return 1
 	sleep 1
 	z1=$(counter $NS1 ZeroWindowProbes)
-	kill -INT $cap
-	wait $cap
-	grep -qx "0 packets dropped by kernel" "$TL_TMP/tcpdump.zwp" ||
-		{ cat "$TL_TMP/tcpdump.zwp"; echo "the capture lost packets"; return 1; }
+	cap_stop
+	[ "$(cap_drops)" = 0 ] ||
+		{ cat "$pcap.err"; echo "the capture lost packets"; return 1; }
 	wire=$(python3 "$TL_DIR/trace_pcapcount.py" "$pcap" $A) || return 1
 	echo "ZeroWindowProbes +$((z1 - z0)); wire: $wire"
 	[ $((z1 - z0)) -ge 1 ] && [ "$(awk '{ print $6 }' <<<"$wire")" = $((z1 - z0)) ]

@@ -230,7 +230,8 @@ s = [x for x in json.load(sys.stdin) if x["inode"] == inode][0]
 i = s["info"]
 print("bytes_acked", i["bytes_acked"], "notsent", i["notsent_bytes"],
       "Send-Q", s["tx_queue"], "state", i["state"])
-ok = i["bytes_acked"] == rq and s["tx_queue"] >= i["notsent_bytes"] and i["state"] == 1
+# the SYN counts in bytes_acked, as in Linux (tcp_snd_una_update)
+ok = i["bytes_acked"] == rq + 1 and s["tx_queue"] >= i["notsent_bytes"] and i["state"] == 1
 sys.exit(0 if ok else 1)' "$rq" "$inode"
 }
 
