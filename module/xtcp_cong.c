@@ -10,29 +10,37 @@
 #include <net/tcp.h>
 #include <net/xtcp.h>
 
+/*
+ * Slow start, shared by the algorithms: one segment per segment acked up
+ * to ssthresh (RFC 5681 3.1, with L = 1 segment per ACK scaled by what
+ * it covers). Returns what is left of acked for congestion avoidance.
+ */
+u32 xtcp_slow_start(struct tcp_sock *tp, u32 acked)
+{
+	u32 cwnd = tcp_snd_cwnd(tp);
+	u32 inc = min(acked, tp->snd_ssthresh - cwnd);
+
+	tcp_snd_cwnd_set(tp, min(cwnd + inc, tp->snd_cwnd_clamp));
+	return acked - inc;
+}
+
 static void xtcp_reno_on_ack(struct sock *sk, u32 acked)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 cwnd = tcp_snd_cwnd(tp);
+	u32 cwnd;
 
-	if (cwnd < tp->snd_ssthresh) {
-		/* Slow start: one segment per segment acked (RFC 5681 3.1,
-		 * with L = 1 segment per ACK scaled by what it covers).
-		 */
-		u32 inc = min(acked, tp->snd_ssthresh - cwnd);
-
-		cwnd += inc;
-		acked -= inc;
+	if (tcp_snd_cwnd(tp) < tp->snd_ssthresh) {
+		acked = xtcp_slow_start(tp, acked);
 		if (!acked)
-			goto set;
+			return;
 	}
 	/* Congestion avoidance: +1 segment per cwnd segments acked. */
+	cwnd = tcp_snd_cwnd(tp);
 	tp->snd_cwnd_cnt += acked;
 	if (tp->snd_cwnd_cnt >= cwnd) {
 		tp->snd_cwnd_cnt -= cwnd;
 		cwnd++;
 	}
-set:
 	tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
 }
 

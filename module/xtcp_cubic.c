@@ -119,17 +119,14 @@ static void xtcp_cubic_on_ack(struct sock *sk, u32 acked)
 {
 	struct xtcp_cubic *ca = xtcp_cubic(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 cwnd = tcp_snd_cwnd(tp);
+	u32 cwnd;
 
-	if (cwnd < tp->snd_ssthresh) {
-		u32 inc = min(acked, tp->snd_ssthresh - cwnd);
-
-		cwnd += inc;
-		acked -= inc;
-		tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
+	if (tcp_snd_cwnd(tp) < tp->snd_ssthresh) {
+		acked = xtcp_slow_start(tp, acked);
 		if (!acked)
 			return;
 	}
+	cwnd = tcp_snd_cwnd(tp);
 	xtcp_cubic_update(sk, acked);
 	tp->snd_cwnd_cnt += acked;
 	if (tp->snd_cwnd_cnt >= ca->cnt) {

@@ -334,6 +334,7 @@ struct xtcp_cong_ops {
 
 extern const struct xtcp_cong_ops xtcp_cubic_ops;
 void xtcp_cong_reset(struct sock *sk);
+u32 xtcp_slow_start(struct tcp_sock *tp, u32 acked);
 int xtcp_cong_set(struct sock *sk, const char *name);
 const char *xtcp_cong_name(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
