@@ -31,9 +31,7 @@ send_on_exit() {
 }
 send_setup sc python3 tc
 [ -w /sys/module/xtcp/parameters/congestion ] || skip_all "no congestion parameter"
-modprobe sch_netem 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 200ms ||
-	skip_all "netem unavailable"
+peer_delay delay 200ms
 command -v iptables >/dev/null || skip_all "iptables missing"
 modprobe xt_statistic 2>/dev/null
 modprobe xt_length 2>/dev/null

@@ -25,9 +25,7 @@ xtcp_load || skip_all "xtcp.ko not loadable"
 [ -w $PARAM ] || skip_all "no tso_defer parameter"
 send_netns $A $B || skip_all "no veth/netns"
 send_tracefs >/dev/null || skip_all "no tracefs"
-modprobe sch_netem 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 5ms limit 10000 ||
-	skip_all "netem unavailable"
+peer_delay delay 5ms limit 10000
 # Software GSO on the SUT's veth: the peer receives single segments and
 # ACKs every other one, so ACKs free window in slivers (with TSO the
 # peer would take each GSO skb whole and free it whole).

@@ -42,6 +42,14 @@ send_setup() {
 	send_netns $A $B || skip_all "no veth/netns"
 }
 
+# peer_delay NETEM_ARGS...: netem at the peer's end of the veth (delaying
+# its ACKs: the path's RTT); skips the test without netem.
+peer_delay() {
+	modprobe sch_netem 2>/dev/null
+	ip netns exec $B tc qdisc add dev xp0 root netem "$@" ||
+		skip_all "netem unavailable"
+}
+
 send_teardown() {
 	declare -F send_on_exit >/dev/null && send_on_exit
 	ns_cleanup $A $B ${SEND_MORE_NS:-}

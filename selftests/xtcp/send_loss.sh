@@ -21,9 +21,7 @@
 . "$(dirname "$0")/send_lib.sh"
 
 send_setup sl tcpdump python3 tc ethtool
-modprobe sch_netem 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 1ms ||
-	skip_all "netem unavailable"
+peer_delay delay 1ms
 [ -r /proc/net/xtcp_snmp ] || skip_all "no /proc/net/xtcp_snmp"
 # No GSO: netem then drops single segments, not 64 KiB GSO skbs (a
 # handful of those in 8 MiB may all survive).

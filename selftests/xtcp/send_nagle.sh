@@ -19,9 +19,7 @@
 . "$(dirname "$0")/send_lib.sh"
 
 send_setup sn tcpdump python3 tc ethtool
-modprobe sch_netem 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 50ms ||
-	skip_all "netem unavailable"
+peer_delay delay 50ms
 # Software GSO: the capture shows wire segments, not TSO super-frames.
 ip netns exec $A ethtool -K xs0 tso off >/dev/null 2>&1
 

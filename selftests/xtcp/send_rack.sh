@@ -25,11 +25,9 @@
 . "$(dirname "$0")/send_lib.sh"
 
 send_setup sr tcpdump python3 tc ethtool iptables
-modprobe sch_netem 2>/dev/null
 modprobe xt_statistic 2>/dev/null
 modprobe xt_length 2>/dev/null
-ip netns exec $B tc qdisc add dev xp0 root netem delay 20ms ||
-	skip_all "netem unavailable"
+peer_delay delay 20ms
 [ -r /proc/net/xtcp_snmp ] || skip_all "no /proc/net/xtcp_snmp"
 grep -q TCPLossProbes /proc/net/xtcp_snmp || skip_all "no TLP counters"
 # One segment per frame, so a rule drops one MSS.
