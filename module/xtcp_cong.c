@@ -182,4 +182,5 @@ void xtcp_cwnd_restart_check(struct sock *sk)
 	tcp_snd_cwnd_set(tp, max(cwnd, restart));
 	tp->snd_cwnd_cnt = 0;
 	tp->snd_cwnd_stamp = tcp_jiffies32;
+	xtcp_update_pacing_rate(sk);
 }

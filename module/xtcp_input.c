@@ -600,6 +600,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 		xtcp_tlp_ack(sk, ack, true, xtcp_ack_has_dsack(skb, ack));
 	if (icsk->icsk_ca_state == TCP_CA_Open)
 		xtcp_cong_on_ack(sk, acked_pkts);
+	/* cwnd and srtt are settled for this ACK: the rate follows. */
+	xtcp_update_pacing_rate(sk);
 
 	xtcp_set_xmit_timer(sk);
 
@@ -1179,6 +1181,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			rtt_us = xtcp_ts_rtt_us(sk, opts.ts_ecr);
 		if (rtt_us >= 0 && !inet_csk(sk)->icsk_retransmits)
 			xtcp_rtt_sample(sk, rtt_us);
+		xtcp_update_pacing_rate(sk);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk(sk)->icsk_backoff = 0;
 		tp->retrans_stamp = 0;

@@ -706,7 +706,6 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 	struct sk_buff *skb;
 	int reason;
 
-	xtcp_update_pacing_rate(sk);
 	max_segs = xtcp_tso_autosize(sk, mss, max_segs);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);

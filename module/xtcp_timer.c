@@ -126,6 +126,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 
 	if (icsk->icsk_ca_state != TCP_CA_Loss || !icsk->icsk_retransmits)
 		xtcp_cong_on_rto(sk);
+	xtcp_update_pacing_rate(sk);
 	icsk->icsk_ca_state = TCP_CA_Loss;
 	tp->high_seq = tp->snd_nxt;
 	if (!tp->rx_opt.sack_ok)
