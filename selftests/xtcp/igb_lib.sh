@@ -179,5 +179,8 @@ xigb_pools_gone() {
 		return 0
 	echo "page pools left:"
 	xigb_pools $XA
+	# a socket still alive in xa may be what holds the pages
+	echo "TCP sockets in $XA:"
+	ip netns exec $XA ss -tanoi
 	return 1
 }

@@ -168,10 +168,15 @@ veth_pair() {
 	ip -n "$b" link set "$ib" up
 }
 
-ns_cleanup() {	# ns_cleanup NS...
+# ns_cleanup NS...: kill what runs in each namespace and delete it. The
+# Linux TCP connections its programs leave behind are aborted too: an
+# orphan still retransmitting would keep the namespace (and a NIC moved
+# into it) alive for minutes after the name is gone.
+ns_cleanup() {
 	local ns
 	for ns in "$@"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns exec "$ns" ss -K -tn >/dev/null 2>&1
 		ip netns del "$ns" 2>/dev/null
 	done
 	return 0
