@@ -150,6 +150,17 @@ void xtcp_cong_on_rto(struct sock *sk)
 		ops->on_rto(sk);
 }
 
+/* Called before lsndtime moves, so the algorithm can see how long the
+ * sender had nothing to send.
+ */
+void xtcp_cong_on_tx_start(struct sock *sk)
+{
+	const struct xtcp_cong_ops *ops = xtcp_sk(sk)->ca_ops;
+
+	if (ops->on_tx_start)
+		ops->on_tx_start(sk);
+}
+
 /*
  * Congestion window validation after idle (RFC 7661's concern, Linux's
  * tcp_cwnd_restart with net.ipv4.tcp_slow_start_after_idle): new data

@@ -157,10 +157,36 @@ static void xtcp_cubic_on_rto(struct sock *sk)
 	xtcp_cubic_init(sk);
 }
 
+/*
+ * The sender was idle (application limited, nothing in flight): that time
+ * is not time on the curve (RFC 9438 5.8), so the epoch moves by it, as
+ * Linux's CUBIC does on CA_EVENT_TX_START. Without this the first ACKs
+ * after a pause would find the curve as far along as if the window had
+ * been in use all along.
+ */
+static void xtcp_cubic_on_tx_start(struct sock *sk)
+{
+	struct xtcp_cubic *ca = xtcp_cubic(sk);
+	u32 now = tcp_clock_ms();
+	s32 idle;
+
+	if (!ca->epoch_ms)
+		return;
+	idle = jiffies_to_msecs(tcp_jiffies32 - tcp_sk(sk)->lsndtime);
+	if (idle <= 0)
+		return;
+	ca->epoch_ms += idle;
+	if (after(ca->epoch_ms, now))
+		ca->epoch_ms = now;
+	if (!ca->epoch_ms)	/* 0 means no epoch */
+		ca->epoch_ms = 1;
+}
+
 const struct xtcp_cong_ops xtcp_cubic_ops = {
 	.name		= "cubic",
 	.init		= xtcp_cubic_init,
 	.on_ack		= xtcp_cubic_on_ack,
 	.ssthresh	= xtcp_cubic_ssthresh,
 	.on_rto		= xtcp_cubic_on_rto,
+	.on_tx_start	= xtcp_cubic_on_tx_start,
 };

@@ -290,6 +290,13 @@ static unsigned int xtcp_syn_options_size(struct sock *sk)
 	return size;
 }
 
+/* Segments the network holds, as Linux counts them for the cwnd test. */
+static u32 xtcp_in_flight(const struct tcp_sock *tp)
+{
+	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
+	       tp->retrans_out;
+}
+
 /*
  * Build the TCP header of one segment and hand it to IP. With clone_it
  * the queued skb stays for retransmission and a clone (or a copy, if an
@@ -370,6 +377,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		tp->rcv_wup = tp->rcv_nxt;
 	}
 	if (skb->len != hdr_size) {
+		if (!xtcp_in_flight(tp))
+			xtcp_cong_on_tx_start(sk);
 		tp->data_segs_out += xtcp_skb_pcount(skb);
 		tp->bytes_sent += skb->len - hdr_size;
 		tp->lsndtime = tcp_jiffies32;
@@ -572,13 +581,6 @@ static bool xtcp_nagle_test(const struct tcp_sock *tp,
 	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
 		return true;
 	return !xtcp_nagle_check(skb->len < mss, tp, nonagle);
-}
-
-/* Segments the network holds, as Linux counts them for the cwnd test. */
-static u32 xtcp_in_flight(const struct tcp_sock *tp)
-{
-	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
-	       tp->retrans_out;
 }
 
 /* How many bytes of a multi-segment skb go in one GSO skb: max_segs

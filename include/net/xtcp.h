@@ -330,6 +330,8 @@ struct xtcp_cong_ops {
 	void (*on_ack)(struct sock *sk, u32 acked);	/* cwnd growth */
 	u32 (*ssthresh)(struct sock *sk);	/* after a loss */
 	void (*on_rto)(struct sock *sk);
+	/* new data leaves with nothing in flight (CA_EVENT_TX_START) */
+	void (*on_tx_start)(struct sock *sk);
 };
 
 extern const struct xtcp_cong_ops xtcp_cubic_ops;
@@ -340,6 +342,7 @@ const char *xtcp_cong_name(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 void xtcp_cong_on_loss(struct sock *sk);
 void xtcp_cong_on_rto(struct sock *sk);
+void xtcp_cong_on_tx_start(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
 void xtcp_loss_recovery(struct sock *sk);

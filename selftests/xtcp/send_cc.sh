@@ -22,6 +22,8 @@
 #     around K, faster growth after K than just after it (convex), and
 #     the samples close to the formula. Reno's line fails the concave
 #     and convex checks; CUBIC's S-curve fails Reno's line.
+#  4. CUBIC after an application pause goes on from where it left the
+#     curve: idle time is skipped (RFC 9438 5.8).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -218,8 +220,82 @@ PYEOF
 t_reno() { cc_case reno reno; }
 t_cubic() { cc_case cubic cubic; }
 
-ktap_header 3
+# CUBIC after an application pause: the writer stops early in the epoch
+# (concave part) and resumes after the curve's K has passed. Idle time is
+# not time on the curve (RFC 9438 5.8; Linux moves the epoch on
+# CA_EVENT_TX_START), so the window must go on from where it left the
+# curve, not jump to where the curve would be had it kept sending. The
+# idle restart is off so the pause keeps cwnd.
+t_cubic_idle() {
+	local rc=0
+	ip netns exec $A sysctl -qw net.ipv4.tcp_slow_start_after_idle=0
+	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; return 1; }
+	client cidle "cc=cubic;bulk=9@20/1.6+4.4" || rc=1
+	ip netns exec $A sysctl -qw net.ipv4.tcp_slow_start_after_idle=1
+	[ $rc = 0 ] || return 1
+	python3 - "$TMP/cidle.cli" <<'PYEOF'
+import sys
+
+S = [tuple(float(x) for x in l.split()[1:7])
+     for l in open(sys.argv[1]) if l.startswith("cw ")]
+after = [s for s in S if s[2] < 1e6]
+i = next((k for k, s in enumerate(after) if s[3] == 0), None)
+if not after or i is None:
+    sys.exit("no reduction, or recovery never ended")
+ssth = after[i][2]
+ep = [s for s in after[i:] if s[2] == ssth]
+t0 = ep[0][0]
+rtt = sorted(s[4] for s in ep)[len(ep) // 2] / 1e6
+wmax = ssth / 0.7
+k = ((wmax - ep[0][1]) / 0.4) ** (1 / 3)
+idle = [s for s in ep if s[5] == 0 and 1.6 <= s[0] < 6.0]
+if not idle:
+    sys.exit("the sender never went idle")
+ti, wi = idle[0][0], idle[0][1]
+res = next((s for s in ep if s[0] >= 6.0 and s[5] > 0), None)
+if res is None or res[0] > 6.5:
+    sys.exit("no data after the pause")
+tr = res[0]
+
+def at(t):	# cwnd sampled at time t (last sample not after t)
+    w = ep[0][1]
+    for s in ep:
+        if s[0] > t:
+            break
+        w = s[1]
+    return w
+
+def cubic(t):	# xtcp aims at W one RTT ahead
+    return 0.4 * (t + rtt - k) ** 3 + wmax
+
+# 1.5 s after the pause ended: on the curve from where the window left
+# it (the idle time skipped), or from where it would be without the skip.
+d = 1.5
+w_skip = max(cubic(ti - t0 + d), wi)
+w_noskip = cubic(tr - t0 + d)
+w = at(tr + d)
+print("W_max %.1f K %.2f s srtt %.0f ms; idle from %.2f s (%.2f s into the "
+      "epoch) at cwnd %d to %.2f s; cwnd %.1f s later %d: expected %.1f "
+      "with the idle skipped, %.1f without"
+      % (wmax, k, rtt * 1e3, ti, ti - t0, wi, tr, d, w, w_skip, w_noskip))
+tol = max(3, 0.1 * wmax)
+ok = True
+if w_noskip - w_skip < 2 * tol:
+    print("fail: the pause does not separate the two cases")
+    ok = False
+if tr - t0 < k:
+    print("fail: the pause ended before K")
+    ok = False
+if abs(w - w_skip) > tol:
+    print("fail: cwnd not where the curve left off")
+    ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+}
+
+ktap_header 4
 ktap_run tcp_congestion_sockopt_and_default t_sockopt
 ktap_run reno_slow_start_halving_linear_growth t_reno
 ktap_run cubic_slow_start_beta_cubic_growth t_cubic
+ktap_run cubic_pause_is_not_time_on_the_curve t_cubic_idle
 ktap_finish

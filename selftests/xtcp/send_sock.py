@@ -22,9 +22,10 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
         usertimeout=MS  touch=PATH  waitfile=PATH (until it exists)
         waiterr=MS (waits for POLLERR/POLLHUP; prints SO_ERROR and time)
         cc=NAME (TCP_CONGESTION)  getcc (prints it)
-        bulk=SECS@MS (sends for SECS from a thread; prints
+        bulk=SECS@MS[/AT+LEN] (sends for SECS from a thread; prints
                       "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
-                      <unacked>" every MS)
+                      <unacked>" every MS; with /AT+LEN the writer
+                      stops writing from AT for LEN seconds)
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
   send_sock.py server FAMILY PORT [STEPS]
@@ -201,13 +202,20 @@ def client(fam, addr, port, script):
             name = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
             out("cc", name.rstrip(b"\0").decode())
         elif key == "bulk":
+            val, _, pause = val.partition("/")
             secs, ms = (float(x) for x in val.split("@"))
-            stop = time.time() + secs
+            p_at, p_len = (float(x) for x in (pause or "0+0").split("+"))
+            start = time.time()
+            stop = start + secs
             sent = [0]
 
             def writer():
                 chunk = b"b" * 65536
                 while time.time() < stop:
+                    now = time.time() - start
+                    if p_at <= now < p_at + p_len:
+                        time.sleep(p_at + p_len - now)
+                        continue
                     sent[0] += s.send(chunk)
             th = threading.Thread(target=writer)
             t0 = time.time()
