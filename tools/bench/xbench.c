@@ -511,13 +511,16 @@ static double tv_s(const struct timeval *tv)
 
 static void print_cpu(const struct cpu_snap *a, const struct cpu_snap *b)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double total = sysconf(_SC_NPROCESSORS_ONLN) * (b->t - a->t);
+	/* idle counts in 10 ms units: a nearly idle machine may come out
+	 * a little below zero
+	 */
+	double busy = total - (b->idle - a->idle);
 
 	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f machine_busy_s=%.3f machine_total_s=%.3f machine_busy_tick_s=%.3f",
 	       tv_s(&b->ru.ru_utime) - tv_s(&a->ru.ru_utime),
 	       tv_s(&b->ru.ru_stime) - tv_s(&a->ru.ru_stime),
-	       ncpu * (b->t - a->t) - (b->idle - a->idle),
-	       ncpu * (b->t - a->t), b->busy - a->busy);
+	       busy > 0 ? busy : 0, total, b->busy - a->busy);
 }
 
 /* bulk ---------------------------------------------------------------- */
