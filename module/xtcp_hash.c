@@ -84,49 +84,18 @@ void xtcp_unhash(struct sock *sk)
 		__sock_put(sk);
 }
 
-/*
- * The connected socket (any state but LISTEN) for a segment from
- * saddr:sport to daddr:dport, referenced, or NULL. Caller holds
- * rcu_read_lock() (softirq counts).
- */
-struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
-			       __be32 daddr, __be16 dport)
-{
-	struct xtcp_net *xn = xtcp_pernet(net);
-	struct sock *sk;
-
-	hlist_for_each_entry_rcu(sk, &xn->ehash[xtcp_ehashfn(xn, daddr, dport,
-							     saddr, sport)],
-				 sk_node) {
-		const struct inet_sock *inet = inet_sk(sk);
-
-		if (inet->inet_sport == dport && inet->inet_dport == sport &&
-		    inet->inet_rcv_saddr == daddr &&
-		    inet->inet_daddr == saddr &&
-		    refcount_inc_not_zero(&sk->sk_refcnt)) {
-			/* Re-check: the slot may have been reused. */
-			if (inet->inet_sport == dport &&
-			    inet->inet_dport == sport &&
-			    inet->inet_rcv_saddr == daddr &&
-			    inet->inet_daddr == saddr)
-				return sk;
-			sock_put(sk);
-		}
-	}
-	return NULL;
-}
-
 /* The connected socket on exactly this 4-tuple (local view), referenced,
  * or NULL. Used by connect() to find a duplicate or a TIME_WAIT to reuse.
  */
 struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
 				     __be16 lport, __be32 faddr, __be16 fport)
 {
-	struct sock *sk;
+	struct sock *sk = xtcp_lookup(net, faddr, fport, laddr, lport);
 
-	rcu_read_lock();
-	sk = xtcp_lookup_ehash(net, faddr, fport, laddr, lport);
-	rcu_read_unlock();
+	if (sk && sk->sk_state == TCP_LISTEN) {
+		sock_put(sk);
+		sk = NULL;
+	}
 	return sk;
 }
 
@@ -144,10 +113,25 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 	int best_score = 0;
 
 	rcu_read_lock();
-	sk = xtcp_lookup_ehash(net, saddr, sport, daddr, dport);
-	if (sk) {
-		rcu_read_unlock();
-		return sk;
+	hlist_for_each_entry_rcu(sk, &xn->ehash[xtcp_ehashfn(xn, daddr, dport,
+							     saddr, sport)],
+				 sk_node) {
+		const struct inet_sock *inet = inet_sk(sk);
+
+		if (inet->inet_sport == dport && inet->inet_dport == sport &&
+		    inet->inet_rcv_saddr == daddr &&
+		    inet->inet_daddr == saddr &&
+		    refcount_inc_not_zero(&sk->sk_refcnt)) {
+			/* Re-check: the slot may have been reused. */
+			if (inet->inet_sport == dport &&
+			    inet->inet_dport == sport &&
+			    inet->inet_rcv_saddr == daddr &&
+			    inet->inet_daddr == saddr) {
+				rcu_read_unlock();
+				return sk;
+			}
+			sock_put(sk);
+		}
 	}
 
 	hlist_for_each_entry_rcu(sk, &xn->lhash[xtcp_lhashfn(dport)], sk_node) {

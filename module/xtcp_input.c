@@ -1543,81 +1543,7 @@ static void xtcp_icmp_error(struct net *net, struct sk_buff *skb)
 	sock_put(sk);
 }
 
-/* ---- the netfilter hooks ---- */
-
-/*
- * Early demux (tcp_v4_early_demux for xtcp's sockets, which the kernel's
- * own never finds): before routing, attach a segment's connected socket
- * and the input route that socket's segments took last time, so that
- * ip_rcv_finish() neither looks in TCP's tables nor routes it again; the
- * LOCAL_IN hook then takes the socket from the skb. The reference the
- * lookup took is the skb's, dropped by sock_efree() if the segment never
- * gets there (a filter rule, forwarding).
- */
-static unsigned int xtcp_nf_pre_routing(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct net *net = state->net;
-	const struct tcphdr *th;
-	struct dst_entry *dst;
-	struct sock *sk;
-
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST ||
-	    skb->sk || skb_dst(skb) || ip_is_fragment(iph))
-		return NF_ACCEPT;
-	if (!READ_ONCE(net->ipv4.sysctl_ip_early_demux) ||
-	    !READ_ONCE(net->ipv4.sysctl_tcp_early_demux))
-		return NF_ACCEPT;
-	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
-		return NF_ACCEPT;
-	iph = ip_hdr(skb);
-	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-
-	sk = xtcp_lookup_ehash(state->net, iph->saddr, th->source, iph->daddr,
-			       th->dest);
-	if (!sk)
-		return NF_ACCEPT;
-	skb->sk = sk;
-	skb->destructor = sock_efree;
-	dst = rcu_dereference(sk->sk_rx_dst);
-	if (dst)
-		dst = dst_check(dst, 0);
-	if (dst && READ_ONCE(sk->sk_rx_dst_ifindex) == skb->skb_iif)
-		skb_dst_set_noref(skb, dst);
-	return NF_ACCEPT;
-}
-
-/* The socket xtcp_nf_pre_routing() attached, with its reference. */
-static struct sock *xtcp_demuxed_sk(struct sk_buff *skb)
-{
-	struct sock *sk = skb->sk;
-
-	if (!sk || skb->destructor != sock_efree || sk->sk_prot != &xtcp_prot)
-		return NULL;
-	skb->sk = NULL;
-	skb->destructor = NULL;
-	if (unlikely(sk_unhashed(sk))) {
-		/* Closed since: look again, as if never attached. */
-		sock_put(sk);
-		return NULL;
-	}
-	return sk;
-}
-
-/* Remember the input route for the next segment's early demux
- * (inet_sk_rx_dst_set); xchg, as xtcp_disconnect() drops it unlocked.
- */
-static void xtcp_rx_dst_set(struct sock *sk, const struct sk_buff *skb)
-{
-	struct dst_entry *dst = skb_dst(skb);
-
-	if (!dst || rcu_access_pointer(sk->sk_rx_dst) == dst ||
-	    !dst_hold_safe(dst))
-		return;
-	WRITE_ONCE(sk->sk_rx_dst_ifindex, skb->skb_iif);
-	dst_release(xchg((__force struct dst_entry **)&sk->sk_rx_dst, dst));
-}
+/* ---- the netfilter hook ---- */
 
 static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
@@ -1644,10 +1570,8 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ihl);
 
-	sk = xtcp_demuxed_sk(skb);
-	if (!sk)
-		sk = xtcp_lookup(state->net, iph->saddr, th->source,
-				 iph->daddr, th->dest);
+	sk = xtcp_lookup(state->net, iph->saddr, th->source, iph->daddr,
+			 th->dest);
 	if (!sk)
 		return NF_ACCEPT;
 
@@ -1677,8 +1601,6 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	th = tcp_hdr(skb);
 
 	nf_reset_ct(skb);
-	if (sk->sk_state != TCP_LISTEN)
-		xtcp_rx_dst_set(sk, skb);
 	skb_dst_drop(skb);
 
 	cb = XTCP_SKB_CB(skb);
@@ -1725,31 +1647,22 @@ bad:
 	return NF_STOLEN;
 }
 
-static const struct nf_hook_ops xtcp_nf_ops[] = {
-	{
-		.hook		= xtcp_nf_pre_routing,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_PRE_ROUTING,
-		/* Last: the addresses are final (destination NAT done). */
-		.priority	= NF_IP_PRI_LAST,
-	},
-	{
-		.hook		= xtcp_nf_local_in,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_LOCAL_IN,
-		/* After filter (INPUT rules apply) and security, before NAT
-		 * source mangling and conntrack confirmation.
-		 */
-		.priority	= NF_IP_PRI_SECURITY + 1,
-	},
+static const struct nf_hook_ops xtcp_nf_ops = {
+	.hook		= xtcp_nf_local_in,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	/* After filter (INPUT rules apply) and security, before NAT source
+	 * mangling and conntrack confirmation.
+	 */
+	.priority	= NF_IP_PRI_SECURITY + 1,
 };
 
 int xtcp_input_init_net(struct net *net)
 {
-	return nf_register_net_hooks(net, xtcp_nf_ops, ARRAY_SIZE(xtcp_nf_ops));
+	return nf_register_net_hook(net, &xtcp_nf_ops);
 }
 
 void xtcp_input_exit_net(struct net *net)
 {
-	nf_unregister_net_hooks(net, xtcp_nf_ops, ARRAY_SIZE(xtcp_nf_ops));
+	nf_unregister_net_hook(net, &xtcp_nf_ops);
 }

@@ -13,10 +13,6 @@ TEST_FILES += proto_wire.py
 # 50 x (load, XTCP<->TCP traffic in fresh namespaces, unload): no socket
 # left, unload succeeds, no slab or refcount complaint in the kernel log.
 TEST_PROGS += proto_cycles.sh
-# Early demux: a connected socket's segments arrive with it attached
-# before routing (and its cached input route), none with
-# tcp_early_demux off; a segment dropped at INPUT releases the socket.
-TEST_PROGS += proto_demux.sh
 
 # Send path (issue 4). send_lib.sh: veth pair xs0/xp0, captures, the
 # net:net_dev_queue tracepoint; send_sock.py drives AF_XTCP sockets from
