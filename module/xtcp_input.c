@@ -649,6 +649,7 @@ static void xtcp_fin(struct sock *sk)
 		break;
 	case TCP_FIN_WAIT1:
 		/* Simultaneous close: our FIN is not acked yet. */
+		xtcp_send_ack(sk);
 		xtcp_set_state(sk, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT2:
@@ -748,7 +749,10 @@ placed:
 
 /* ACK now, or let the delayed-ACK timer do it (RFC 1122 4.2.3.2,
  * RFC 5681 4.2): every second full segment, quick ACKs early in the
- * connection, immediately for out-of-order data, holes filled and FIN.
+ * connection unless interactive (pingpong: TCP_QUICKACK off, or the
+ * peer's FIN, whose ACK then rides on our own FIN or data, as
+ * tcp_in_quickack_mode), immediately for out-of-order data and holes
+ * filled.
  */
 static void xtcp_ack_snd_check(struct sock *sk, bool now)
 {
@@ -758,7 +762,7 @@ static void xtcp_ack_snd_check(struct sock *sk, bool now)
 	if (!inet_csk_ack_scheduled(sk))
 		return;
 	if (now || tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss ||
-	    icsk->icsk_ack.quick) {
+	    (icsk->icsk_ack.quick && !inet_csk_in_pingpong_mode(sk))) {
 		if (icsk->icsk_ack.quick)
 			icsk->icsk_ack.quick--;
 		xtcp_send_ack(sk);
@@ -855,10 +859,11 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	if (skb_queue_empty(&xp->ooo_queue))
 		tp->rx_opt.num_sacks = 0;
-	if (fin) {
+	/* The FIN's ACK: sent by xtcp_fin() where Linux's tcp_fin() sends
+	 * it at once, else delayed (pingpong), so that our FIN carries it.
+	 */
+	if (fin)
 		xtcp_fin(sk);
-		ack_now = true;
-	}
 	xtcp_data_ready(sk);
 	xtcp_ack_snd_check(sk, ack_now);
 }

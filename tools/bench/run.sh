@@ -25,9 +25,11 @@
 #
 # Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
 #                           [--paths lo,veth,drv,igb] [--tests LIST]
-#                           [--no-profile]
+#                           [--no-profile] [--profile-tests LIST]
 #   --quick   3 repetitions of 1 s, no profile, no swapped driver run
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
+#   --profile-tests LIST  the veth tests to profile (perf record -a -g,
+#             each sender), default bulk_1x64K; turns the profile on
 # Writes DIR/raw.txt (one line per run), DIR/env.txt, the profiles
 # DIR/profile-*.txt, then tools/bench/report.py prints and writes the
 # table (DIR/results.md, DIR/results.csv). Exit status: 0 when every run
@@ -41,7 +43,7 @@ export XTCP_TOP=${XTCP_TOP:-$top}
 
 XBENCH=${XBENCH:-$here/xbench}
 out=${XVM_OUT:-/tmp/xbench}
-reps=5 secs=2 quick='' profile=1
+reps=5 secs=2 quick='' profile=1 profile_tests=bulk_1x64K
 paths=lo,veth,drv,igb
 all_tests="bulk_1x64K bulk_1x1M bulk_4x64K bulk_4x1M rr_1B rr_4K crr cc"
 tests=$all_tests
@@ -55,12 +57,13 @@ while [ $# -gt 0 ]; do
 	--paths) paths=$2; shift 2 ;;
 	--tests) tests=${2//,/ }; shift 2 ;;
 	--no-profile) profile=; shift ;;
+	--profile-tests) profile_tests=${2//,/ }; profile=1; shift 2 ;;
 	-h|--help) sed -n '/^# Usage/,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 case "$reps" in '' | *[!0-9]* | 0) echo "run.sh: --reps takes a positive integer" >&2; exit 2 ;; esac
-for t in $tests; do
+for t in $tests $profile_tests; do
 	case " $all_tests " in *" $t "*) ;; *) echo "run.sh: unknown test $t" >&2; exit 2 ;; esac
 done
 
@@ -298,12 +301,18 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------------
 # Profile: where the xtcp sender spends its time (and, for comparison,
-# the Linux TCP sender) in bulk_1x64K over veth.
+# the Linux TCP sender) in one test over veth (bulk_1x64K by default).
+# profile-SENDER-veth.txt is the bulk profile's name, as before; other
+# tests add theirs: profile-SENDER-veth-TEST.txt. Each ends with every
+# symbol's sample count, so two profiles compare per transaction.
 
-profile_veth() {
-	local fam=$1 port=5290 spid data=/tmp/perf-$1.data f=$out/profile-$1-veth.txt
+profile_veth() {	# profile_veth SENDER [TEST]
+	local fam=$1 test=${2:-bulk_1x64K} port=5290 spid data=/tmp/perf-$1.data
+	local f=$out/profile-$1-veth.txt args
 	local rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children)
 
+	[ "$test" = bulk_1x64K ] || f=$out/profile-$fam-veth-$test.txt
+	args=$(test_args "$test")
 	# kernel and module symbols come from kallsyms: real addresses there,
 	# and perf report told to use it (the headers' vmlinux is no match)
 	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
@@ -312,13 +321,14 @@ profile_veth() {
 	ip netns exec br /tmp/xbench-rx -l -p $port >/dev/null 2>&1 &
 	spid=$!
 	wait_listen br $port 10 || { kill $spid; return 1; }
+	# shellcheck disable=SC2086
 	perf record -a -g -F 499 -q -o "$data" -- \
-		ip netns exec bs "$XBENCH" -m bulk -s "$fam" -H 10.0.1.2 -p $port -t 4 \
+		ip netns exec bs "$XBENCH" $args -s "$fam" -H 10.0.1.2 -p $port -t 4 \
 		>"$out/.profile-run" 2>&1
 	kill $spid 2>/dev/null
 	wait $spid 2>/dev/null
 	{
-		echo "# perf record -a -g -F 499, bulk 1 x 64K over veth, sender $fam -> Linux TCP"
+		echo "# perf record -a -g -F 499, $test over veth, sender $fam -> Linux TCP"
 		echo "# $(grep '^mode=' "$out/.profile-run")"
 		echo "# top symbols (self time, all CPUs; swapper is the idle task,"
 		echo "# xbench the sender, xbench-rx the Linux TCP receiver):"
@@ -329,6 +339,8 @@ profile_veth() {
 		echo "# the top symbols of xbench (sender) and xbench-rx (receiver), with callers:"
 		"${rep[@]}" --comms xbench --sort comm,sym -g caller,0.5,callee,function,percent \
 			--percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 250
+		echo "# every symbol, all CPUs and tasks (the idle loop too): samples, self time"
+		"${rep[@]}" -g none -n --sort sym 2>/dev/null | grep -v '^#' | grep -v '^$'
 	} >"$f"
 	rm -f "$data"
 	say "profile written: $(basename "$f")"
@@ -348,8 +360,10 @@ for p in ${paths//,/ }; do
 		setup_veth || { skip_path veth "cannot create veth pair"; continue; }
 		bench_path veth bs br 10.0.1.2 5202
 		if [ -n "$profile" ] && command -v perf >/dev/null; then
-			profile_veth XTCP
-			profile_veth TCP
+			for t in $profile_tests; do
+				profile_veth XTCP "$t"
+				profile_veth TCP "$t"
+			done
 		fi
 		;;
 	igb)

@@ -33,9 +33,15 @@
  * CPU cost: getrusage() of the client (all its threads), the software
  * counters perf stat reads (task-clock, context switches, migrations, page
  * faults, through perf_event_open, inherited by the stream threads), and
- * the busy time of the whole machine from /proc/stat (the receiver and
- * softirq work are the same for both senders, so a difference is the
- * sender's).
+ * the busy time of the whole machine (the receiver and softirq work are
+ * the same for both senders, so a difference is the sender's). That is
+ * the CPUs' time less their idle time: /proc/stat's idle (and iowait)
+ * are measured at each idle entry and exit (nohz), while its user,
+ * system and softirq times are whole 4 ms ticks charged to whatever
+ * the CPU was doing when the tick came (no nohz_full CPU, no
+ * IRQ_TIME_ACCOUNTING in Debian's kernel), a sample that a workload of
+ * short busy bursts and idle gaps skews: identical rr_4K runs differed
+ * by 20% under it. machine_busy_tick_s keeps that sum for comparison.
  *
  * Exit status: 0 ok, 1 error (message on stderr), 2 usage, 3 deadline.
  */
@@ -467,6 +473,7 @@ static void sw_stop_print(void)
 struct cpu_snap {
 	struct rusage ru;
 	double busy, total;	/* /proc/stat, seconds over all CPUs */
+	double idle;		/* idle + iowait, of those (nohz: exact) */
 	double t;
 };
 
@@ -480,6 +487,7 @@ static void cpu_snap(struct cpu_snap *s)
 	getrusage(RUSAGE_SELF, &s->ru);
 	s->busy = 0;
 	s->total = 0;
+	s->idle = 0;
 	f = fopen("/proc/stat", "r");
 	if (f) {
 		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
@@ -488,7 +496,8 @@ static void cpu_snap(struct cpu_snap *s)
 			/* user nice system idle iowait irq softirq steal */
 			for (i = 0; i < 8; i++)
 				s->total += v[i] / hz;
-			s->busy = s->total - (v[3] + v[4]) / hz;
+			s->idle = (v[3] + v[4]) / hz;
+			s->busy = s->total - s->idle;
 		}
 		fclose(f);
 	}
@@ -502,10 +511,16 @@ static double tv_s(const struct timeval *tv)
 
 static void print_cpu(const struct cpu_snap *a, const struct cpu_snap *b)
 {
-	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f machine_busy_s=%.3f machine_total_s=%.3f",
+	double total = sysconf(_SC_NPROCESSORS_ONLN) * (b->t - a->t);
+	/* idle counts in 10 ms units: a nearly idle machine may come out
+	 * a little below zero
+	 */
+	double busy = total - (b->idle - a->idle);
+
+	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f machine_busy_s=%.3f machine_total_s=%.3f machine_busy_tick_s=%.3f",
 	       tv_s(&b->ru.ru_utime) - tv_s(&a->ru.ru_utime),
 	       tv_s(&b->ru.ru_stime) - tv_s(&a->ru.ru_stime),
-	       b->busy - a->busy, b->total - a->total);
+	       busy > 0 ? busy : 0, total, b->busy - a->busy);
 }
 
 /* bulk ---------------------------------------------------------------- */
