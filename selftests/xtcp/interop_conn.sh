@@ -3,8 +3,9 @@
 #
 # Connection lifecycle of AF_XTCP against stock TCP over veth: refused,
 # blackholed peer with TCP_SYNCNT (errno and timing), peer reset during a
-# transfer, half-close in both directions, close with unread data (RST on
-# the wire), TIME_WAIT and port reuse, accept-queue overflow.
+# transfer, half-close in both directions, the peer's FIN acknowledged by
+# our own FIN, close with unread data (RST on the wire), TIME_WAIT and
+# port reuse, accept-queue overflow.
 #
 # Each case is a function of the SUT side's family that prints an outcome.
 # INTEROP_FAMILIES=tcp (interop_conn_tcp.sh) checks the stock TCP outcome
@@ -126,6 +127,34 @@ case_half_close()
 	echo "transfer=$rc fins=$fins rsts=$(il_cap_count "tcp[tcpflags] & tcp-rst != 0")"
 }
 
+# The peer closes first: the SUT's ACK of that FIN is delayed (pingpong),
+# so the FIN the SUT sends when its program closes carries it; one
+# segment, not a bare ACK and then a FIN. Prints the flags of every
+# segment the SUT sent after the peer's FIN.
+case_fin_acked_by_fin()
+{
+	local rc
+
+	next_port
+	# no data: a FIN that comes with data over a segment's worth would be
+	# ACKed at once for the data (every second full segment)
+	il_server "$PEER" tcp 60 -p $port -n 0 -t 30 $PEER_IP || return
+	cap_start "$PEER" veth-peer "$IL_TMP/cap.pcap" "tcp port $port" \
+		--immediate-mode -s 128 || { echo "no capture"; return; }
+	IL_PIDS+=("$CAP_PID")
+	il_client "$SUT" "$1" 60 -p $port -n 0 -H -t 30 $PEER_IP
+	rc=$?
+	il_wait_server || rc=1
+	il_cap_stop
+	[ $rc -eq 0 ] || { dump_run; echo "transfer failed"; return; }
+	il_cap_show
+	echo "after_peer_fin=$(tcpdump -r "$IL_TMP/cap.pcap" -n 2>/dev/null |
+		awk -v peer="$PEER_IP.$port" '
+			$3 == peer && $7 ~ /F/ { fin = 1; next }
+			fin && $3 != peer { sub(",", "", $7); out = out $7 }
+			END { print out }')"
+}
+
 # Closing with unread data aborts the connection: the SUT sends RST.
 case_close_unread()
 {
@@ -208,6 +237,7 @@ cases=(
 	"half_close_sut_first|case_half_close sut_first|transfer=0 fins=2 rsts=0"
 	"half_close_peer_first|case_half_close peer_first|transfer=0 fins=2 rsts=0"
 	"close_with_unread_data_sends_rst|case_close_unread|client reset sut_rst=1"
+	"peer_fin_acked_by_own_fin|case_fin_acked_by_fin|after_peer_fin=[F.]"
 	"time_wait_port_reuse|case_time_wait|first=0 rebind=EADDRINUSE reuse_same_tuple=ok reuse_other_peer=0"
 	"backlog_overflow|case_backlog|connected=2 timedout=2 other=0"
 )
