@@ -517,9 +517,10 @@ static void print_cpu(const struct cpu_snap *a, const struct cpu_snap *b)
 	 */
 	double busy = total - (b->idle - a->idle);
 
-	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f machine_busy_s=%.3f machine_total_s=%.3f machine_busy_tick_s=%.3f",
+	printf(" cpu_user_s=%.4f cpu_sys_s=%.4f",
 	       tv_s(&b->ru.ru_utime) - tv_s(&a->ru.ru_utime),
-	       tv_s(&b->ru.ru_stime) - tv_s(&a->ru.ru_stime),
+	       tv_s(&b->ru.ru_stime) - tv_s(&a->ru.ru_stime));
+	printf(" machine_busy_s=%.3f machine_total_s=%.3f machine_busy_tick_s=%.3f",
 	       busy > 0 ? busy : 0, total, b->busy - a->busy);
 }
 
