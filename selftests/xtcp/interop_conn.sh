@@ -139,9 +139,7 @@ case_fin_acked_by_fin()
 	# no data: a FIN that comes with data over a segment's worth would be
 	# ACKed at once for the data (every second full segment)
 	il_server "$PEER" tcp 60 -p $port -n 0 -t 30 $PEER_IP || return
-	cap_start "$PEER" veth-peer "$IL_TMP/cap.pcap" "tcp port $port" \
-		--immediate-mode -s 128 || { echo "no capture"; return; }
-	IL_PIDS+=("$CAP_PID")
+	il_cap_start "$PEER" veth-peer $port all || { echo "no capture"; return; }
 	il_client "$SUT" "$1" 60 -p $port -n 0 -H -t 30 $PEER_IP
 	rc=$?
 	il_wait_server || rc=1

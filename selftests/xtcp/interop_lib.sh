@@ -255,13 +255,17 @@ il_xfer()
 # The errno name an xtcp_connect run ended with ("" if none).
 il_errno_of() { awk '$1 == "error" { print $NF; exit }' "$1"; }
 
-# il_cap_start NS DEV PORT: capture the SYN, FIN and RST segments of TCP
-# port PORT to $IL_TMP/cap.pcap until il_cap_stop. Only control segments:
-# a TCG guest cannot capture a bulk transfer without dropping packets.
+# il_cap_start NS DEV PORT [all]: capture the SYN, FIN and RST segments
+# of TCP port PORT to $IL_TMP/cap.pcap until il_cap_stop. Only control
+# segments: a TCG guest cannot capture a bulk transfer without dropping
+# packets. "all" takes every segment, for cases that move no data.
 il_cap_start()
 {
-	cap_start "$1" "$2" "$IL_TMP/cap.pcap" \
-		"tcp port $3 and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0" \
+	local filter="tcp port $3"
+
+	[ "${4:-}" = all ] ||
+		filter="$filter and tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0"
+	cap_start "$1" "$2" "$IL_TMP/cap.pcap" "$filter" \
 		--immediate-mode -s 128 || return 1
 	IL_PIDS+=("$CAP_PID")
 }
