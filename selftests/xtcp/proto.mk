@@ -57,7 +57,7 @@ TEST_PROGS += send_pacing.sh
 TEST_FILES += send_pacing.py
 # cwnd restart after an idle gap longer than the RTO.
 TEST_PROGS += send_idle.sh
-TEST_FILES += send_idle.py
+TEST_FILES += send_idle.py send_cc.py
 # TSO deferral (module parameter tso_defer, off by default): pending, its
 # skb counts under netem loss vary more than deferral moves them.
 XTCP_PENDING += send_defer.sh

@@ -118,47 +118,31 @@ cc_case() {
 	client "$1" "cc=$2;getcc;bulk=9@20" || rc=1
 	ack_trace_stop "$TMP/$1.acks"
 	[ $rc = 0 ] && grep -qx "cc $2" "$TMP/$1.cli" || return 1
-	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" <<'PYEOF'
+	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" "$(dirname "$0")" <<'PYEOF'
 import sys
+sys.path.insert(0, sys.argv[4])
+from send_cc import Epoch, samples
 
 algo, path = sys.argv[1], sys.argv[2]
 # Largest cwnd the ACKs saw while ssthresh was unset (slow start).
 traced = [int(l.split()[1]) for l in open(sys.argv[3])
           if int(l.split()[3]) >= 1 << 30]
-S = [tuple(float(x) for x in l.split()[1:7])
-     for l in open(path) if l.startswith("cw ")]
+S = samples(path)
 ss = [s for s in S if s[2] >= 1e6]
-after = [s for s in S if s[2] < 1e6]
-if not ss or not after:
-    sys.exit("no slow start or no reduction seen")
+if not ss:
+    sys.exit("no slow start seen")
 first, wss = ss[0][1], max(s[1] for s in ss)
-ssth = after[0][2]
+e = Epoch(S)
+ssth, ep, T, W, w0, rtt, at = e.ssth, e.ep, e.T, e.W, e.w0, e.rtt, e.at
 wloss = max([wss] + traced)
-if any(s[3] == 4 for s in after):
+if any(s[3] == 4 for s in e.after):
     sys.exit("an RTO happened (ca_state Loss): not a single fast-recovered loss")
-# The epoch: Open again after the recovery, until the next reduction.
-i = next((k for k, s in enumerate(after) if s[3] == 0), None)
-if i is None:
-    sys.exit("recovery never ended")
-ep = [s for s in after[i:] if s[2] == ssth]
-t0, w0 = ep[0][0], ep[0][1]
-T = [s[0] - t0 for s in ep]
-W = [s[1] for s in ep]
-rtt = sorted(s[4] for s in ep)[len(ep) // 2] / 1e6
 print("slow start %d -> %d; ssthresh %d = %.2f of the window at the loss "
       "(%d); epoch %.1f s from cwnd %d to %d, srtt %.0f ms"
       % (first, wss, ssth, ssth / wloss, wloss, T[-1], w0, W[-1], rtt * 1e3))
 ok = first <= 10 and wss >= 2 * first
 if not ok:
     print("fail: slow start")
-
-def at(t):	# cwnd at time t into the epoch (last sample not after t)
-    w = W[0]
-    for tt, ww in zip(T, W):
-        if tt > t:
-            break
-        w = ww
-    return w
 
 if algo == "reno":
     lo, hi = 0.35, 0.65
@@ -179,11 +163,7 @@ if algo == "reno":
         ok = False
 else:
     lo, hi = 0.6, 0.8
-    wmax = ssth / 0.7
-    k = ((wmax - w0) / 0.4) ** (1 / 3)
-
-    def cubic(t):	# the window xtcp aims at: W one RTT ahead
-        return 0.4 * (t + rtt - k) ** 3 + wmax
+    wmax, k, cubic = e.wmax, e.k, e.cubic
 
     g1 = at(k / 2) - at(0)
     g2 = at(k) - at(k / 2)
@@ -233,57 +213,38 @@ t_cubic_idle() {
 	client cidle "cc=cubic;bulk=9@20/1.6+4.4" || rc=1
 	ip netns exec $A sysctl -qw net.ipv4.tcp_slow_start_after_idle=1
 	[ $rc = 0 ] || return 1
-	python3 - "$TMP/cidle.cli" <<'PYEOF'
+	python3 - "$TMP/cidle.cli" "$(dirname "$0")" <<'PYEOF'
 import sys
+sys.path.insert(0, sys.argv[2])
+from send_cc import Epoch, samples
 
-S = [tuple(float(x) for x in l.split()[1:7])
-     for l in open(sys.argv[1]) if l.startswith("cw ")]
-after = [s for s in S if s[2] < 1e6]
-i = next((k for k, s in enumerate(after) if s[3] == 0), None)
-if not after or i is None:
-    sys.exit("no reduction, or recovery never ended")
-ssth = after[i][2]
-ep = [s for s in after[i:] if s[2] == ssth]
-t0 = ep[0][0]
-rtt = sorted(s[4] for s in ep)[len(ep) // 2] / 1e6
-wmax = ssth / 0.7
-k = ((wmax - ep[0][1]) / 0.4) ** (1 / 3)
-idle = [s for s in ep if s[5] == 0 and 1.6 <= s[0] < 6.0]
+e = Epoch(samples(sys.argv[1]))
+idle = [s for s in e.ep if s[5] == 0 and 1.6 <= s[0] < 6.0]
 if not idle:
     sys.exit("the sender never went idle")
-ti, wi = idle[0][0], idle[0][1]
-res = next((s for s in ep if s[0] >= 6.0 and s[5] > 0), None)
+ti, wi = idle[0][0] - e.t0, idle[0][1]
+res = next((s for s in e.ep if s[0] >= 6.0 and s[5] > 0), None)
 if res is None or res[0] > 6.5:
     sys.exit("no data after the pause")
-tr = res[0]
-
-def at(t):	# cwnd sampled at time t (last sample not after t)
-    w = ep[0][1]
-    for s in ep:
-        if s[0] > t:
-            break
-        w = s[1]
-    return w
-
-def cubic(t):	# xtcp aims at W one RTT ahead
-    return 0.4 * (t + rtt - k) ** 3 + wmax
+tr = res[0] - e.t0
+wmax, k, rtt = e.wmax, e.k, e.rtt
 
 # 1.5 s after the pause ended: on the curve from where the window left
 # it (the idle time skipped), or from where it would be without the skip.
 d = 1.5
-w_skip = max(cubic(ti - t0 + d), wi)
-w_noskip = cubic(tr - t0 + d)
-w = at(tr + d)
-print("W_max %.1f K %.2f s srtt %.0f ms; idle from %.2f s (%.2f s into the "
-      "epoch) at cwnd %d to %.2f s; cwnd %.1f s later %d: expected %.1f "
-      "with the idle skipped, %.1f without"
-      % (wmax, k, rtt * 1e3, ti, ti - t0, wi, tr, d, w, w_skip, w_noskip))
+w_skip = max(e.cubic(ti + d), wi)
+w_noskip = e.cubic(tr + d)
+w = e.at(tr + d)
+print("W_max %.1f K %.2f s srtt %.0f ms; idle from %.2f s into the epoch "
+      "at cwnd %d to %.2f s; cwnd %.1f s later %d: expected %.1f with the "
+      "idle skipped, %.1f without"
+      % (wmax, k, rtt * 1e3, ti, wi, tr, d, w, w_skip, w_noskip))
 tol = max(3, 0.1 * wmax)
 ok = True
 if w_noskip - w_skip < 2 * tol:
     print("fail: the pause does not separate the two cases")
     ok = False
-if tr - t0 < k:
+if tr < k:
     print("fail: the pause ended before K")
     ok = False
 if abs(w - w_skip) > tol:

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The congestion-avoidance epoch in send_sock.py's bulk samples, for
+send_cc.sh's checks: the "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
+<unacked>" lines of a run with one reduction."""
+
+import sys
+
+
+def samples(path):
+    return [tuple(float(x) for x in l.split()[1:7])
+            for l in open(path) if l.startswith("cw ")]
+
+
+class Epoch:
+    """From the return to Open after the reduction, while ssthresh stays.
+    Times are seconds since the epoch began; the CUBIC curve is the one
+    of that reduction (W_max = ssthresh / beta_cubic)."""
+
+    def __init__(self, S):
+        self.after = [s for s in S if s[2] < 1e6]
+        i = next((k for k, s in enumerate(self.after) if s[3] == 0), None)
+        if not self.after or i is None:
+            sys.exit("no reduction, or recovery never ended")
+        self.ssth = self.after[0][2]
+        self.ep = [s for s in self.after[i:] if s[2] == self.ssth]
+        self.t0, self.w0 = self.ep[0][0], self.ep[0][1]
+        self.T = [s[0] - self.t0 for s in self.ep]
+        self.W = [s[1] for s in self.ep]
+        self.rtt = sorted(s[4] for s in self.ep)[len(self.ep) // 2] / 1e6
+        self.wmax = self.ssth / 0.7
+        self.k = ((self.wmax - self.w0) / 0.4) ** (1 / 3)
+
+    def at(self, t):
+        """cwnd at time t (the last sample not after t)"""
+        w = self.W[0]
+        for tt, ww in zip(self.T, self.W):
+            if tt > t:
+                break
+            w = ww
+        return w
+
+    def cubic(self, t):
+        """the window xtcp aims at: W(t) one RTT ahead"""
+        return 0.4 * (t + self.rtt - self.k) ** 3 + self.wmax
