@@ -15,7 +15,8 @@ def samples(path):
 class Epoch:
     """From the return to Open after the reduction, while ssthresh stays.
     Times are seconds since the epoch began; the CUBIC curve is the one
-    of that reduction (W_max = ssthresh / beta_cubic)."""
+    of that reduction (W_max = ssthresh / beta_cubic, K from the window
+    at the epoch's start, ssthresh)."""
 
     def __init__(self, S):
         self.after = [s for s in S if s[2] < 1e6]
@@ -24,7 +25,14 @@ class Epoch:
             sys.exit("no reduction, or recovery never ended")
         self.ssth = self.after[0][2]
         self.ep = [s for s in self.after[i:] if s[2] == self.ssth]
-        self.t0, self.w0 = self.ep[0][0], self.ep[0][1]
+        # The epoch begins at the ACK that ends recovery, with cwnd set
+        # to ssthresh; the ACKs of a round trip come in one burst, so the
+        # first Open sample may already show the window a few segments
+        # up the curve. Start the curve between the last recovery sample
+        # and the first Open one, from ssthresh.
+        t1 = self.after[i][0]
+        self.t0 = (self.after[i - 1][0] + t1) / 2 if i else t1
+        self.w0 = self.ssth
         self.T = [s[0] - self.t0 for s in self.ep]
         self.W = [s[1] for s in self.ep]
         self.rtt = sorted(s[4] for s in self.ep)[len(self.ep) // 2] / 1e6
