@@ -44,8 +44,10 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 				time_to_ack = true;
 		}
 	}
-	if (time_to_ack)
+	if (time_to_ack) {
+		xtcp_mstamp_refresh(tp);
 		xtcp_send_ack(sk);
+	}
 }
 
 /*
