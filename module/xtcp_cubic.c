@@ -78,7 +78,7 @@ static void xtcp_cubic_update(struct sock *sk, u32 acked)
 {
 	struct xtcp_cubic *ca = xtcp_cubic(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 cwnd = tcp_snd_cwnd(tp), now = tcp_clock_ms(), t, target;
+	u32 cwnd = tcp_snd_cwnd(tp), now = tcp_time_stamp_ms(tp), t, target;
 
 	if (!ca->epoch_ms) {
 		ca->epoch_ms = now ? : 1;
@@ -167,7 +167,7 @@ static void xtcp_cubic_on_rto(struct sock *sk)
 static void xtcp_cubic_on_tx_start(struct sock *sk)
 {
 	struct xtcp_cubic *ca = xtcp_cubic(sk);
-	u32 now = tcp_clock_ms();
+	u32 now = tcp_time_stamp_ms(tcp_sk(sk));	/* transmit's event */
 	s32 idle;
 
 	if (!ca->epoch_ms)

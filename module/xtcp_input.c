@@ -242,7 +242,7 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 prior_fack = xp->rack_fack;
 	struct tcp_sack_block blk[4];
-	u64 now = tcp_clock_us();
+	u64 now = tp->tcp_mstamp;
 	bool newly = false;
 	struct sk_buff *skb;
 	int n, i;
@@ -325,7 +325,7 @@ static bool xtcp_sack_mark_lost(struct sock *sk)
 static long xtcp_ts_rtt_us(const struct sock *sk, u32 ecr)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	u32 delta = (u32)tcp_clock_ms() + tp->tsoffset - ecr;
+	u32 delta = tcp_time_stamp_ms(tp) + tp->tsoffset - ecr;
 
 	/* Only echoes of our own clock count (RFC 7323 4.1). */
 	if (!tp->rx_opt.tstamp_ok || !ecr || delta >= 60 * MSEC_PER_SEC)
@@ -337,7 +337,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 				u32 prior_fack)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
-	u64 now = tcp_clock_us();
+	u64 now = tcp_sk(sk)->tcp_mstamp;
 	struct sk_buff *skb;
 	u64 first_sent = 0;
 	u32 acked = 0;
@@ -377,7 +377,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 		xtcp_free_rtx_skb(sk, skb);
 	}
 	if (first_sent)
-		*rtt_us = now - first_sent;
+		*rtt_us = tcp_stamp_us_delta(now, first_sent);
 	return acked;
 }
 
@@ -1074,7 +1074,7 @@ static void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	ntp->snd_sml = st.seq;
 	ntp->snd_up = st.seq;
 	ntp->pushed_seq = st.seq;
-	ntp->retrans_stamp = (u32)tcp_clock_ms();
+	ntp->retrans_stamp = tcp_time_stamp_ms(ntp);	/* cloned: this event's */
 
 	synack = alloc_skb_fclone(MAX_TCP_HEADER, GFP_ATOMIC);
 	if (!synack)
@@ -1401,6 +1401,10 @@ drop:
 /* Process one segment; the socket is locked (bh or owner). */
 int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	/* The clock for the whole segment: RTT, RACK, ACKs it sends (a
+	 * listener's child is cloned with it).
+	 */
+	xtcp_mstamp_refresh(tcp_sk(sk));
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		if ((XTCP_SKB_CB(skb)->tcp_flags &

@@ -42,9 +42,10 @@ static unsigned int xtcp_established_options(struct sock *sk,
 	return size;
 }
 
+/* The TS value (ms, RFC 7323) of the event's clock read. */
 static u32 xtcp_ts_now(const struct tcp_sock *tp)
 {
-	return (u32)tcp_clock_ms() + tp->tsoffset;
+	return tcp_time_stamp_ms(tp) + tp->tsoffset;
 }
 
 /* Rebuild the SACK blocks (RFC 2018) from the out-of-order queue: the
@@ -202,6 +203,8 @@ void xtcp_mtu_reduced(struct sock *sk)
 	mtu = dst_mtu(dst);
 	if (inet_sk(sk)->pmtudisc != IP_PMTUDISC_DONT &&
 	    ip_sk_accept_pmtu(sk) && icsk->icsk_pmtu_cookie > mtu) {
+		/* An ICMP (or release_cb after one): an event of its own. */
+		xtcp_mstamp_refresh(tcp_sk(sk));
 		xtcp_sync_mss(sk, mtu);
 		xtcp_simple_retransmit(sk);
 	}
@@ -315,7 +318,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 	if (clone_it) {
 		struct sk_buff *oskb = skb;
 
-		cb->when_us = tcp_clock_us();
+		cb->when_us = tp->tcp_mstamp;
 		if (unlikely(skb_cloned(oskb)))
 			skb = pskb_copy(oskb, gfp);
 		else
@@ -628,13 +631,12 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 send_win, cong_win, limit, divisor;
 	const struct sk_buff *head;
-	u64 now_us;
 
 	if (!READ_ONCE(tso_defer) || (cb->tcp_flags & (TCPHDR_PSH | TCPHDR_FIN)))
 		return false;
 	if (inet_csk(sk)->icsk_ca_state >= TCP_CA_Recovery)
 		return false;
-	if ((s64)(tp->tcp_wstamp_ns - tcp_clock_ns()) < -(s64)NSEC_PER_MSEC)
+	if ((s64)(tp->tcp_wstamp_ns - tp->tcp_clock_cache) < -(s64)NSEC_PER_MSEC)
 		return false;
 
 	send_win = tcp_wnd_end(tp) - cb->seq;
@@ -656,8 +658,8 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
 	head = skb_peek(&xtcp_sk(sk)->rtx_queue);
 	if (!head)
 		return false;
-	now_us = tcp_clock_us();
-	return now_us - XTCP_SKB_CB(head)->when_us >= (tp->srtt_us >> 4);
+	return tp->tcp_mstamp - XTCP_SKB_CB(head)->when_us >=
+	       (tp->srtt_us >> 4);
 }
 
 /* GSO skbs of about 1 ms at the pacing rate (tcp_tso_autosize), at
@@ -708,6 +710,10 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 	struct sk_buff *skb;
 	int reason;
 
+	if (skb_queue_empty(&sk->sk_write_queue))
+		return false;
+	/* The clock for this run: pacing, send times, TS values. */
+	xtcp_mstamp_refresh(tp);
 	max_segs = xtcp_tso_autosize(sk, mss, max_segs);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -932,6 +938,8 @@ void xtcp_send_challenge_ack(struct sock *sk)
  */
 void xtcp_send_active_reset(struct sock *sk, gfp_t gfp)
 {
+	/* Close, abort and timer paths alike: read the clock here. */
+	xtcp_mstamp_refresh(tcp_sk(sk));
 	xtcp_mib_inc(sk, XTCP_MIB_OUTRSTS);
 	xtcp_send_ctl(sk, xtcp_acceptable_seq(tcp_sk(sk)),
 		      TCPHDR_ACK | TCPHDR_RST, gfp);
@@ -1031,7 +1039,7 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = div_u64(cb->when_us, USEC_PER_MSEC) ? :
-				    (u32)tcp_clock_ms();
+				    tcp_time_stamp_ms(tp);
 	err = xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC);
 	if (err)
 		return err;
@@ -1214,7 +1222,9 @@ int xtcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	tp->rcv_nxt = 0;
 	tp->rcv_wup = 0;
 	WRITE_ONCE(tp->copied_seq, 0);
-	tp->retrans_stamp = (u32)tcp_clock_ms();
+	/* The clock for the SYN: its send time and TS value. */
+	xtcp_mstamp_refresh(tp);
+	tp->retrans_stamp = tcp_time_stamp_ms(tp);
 
 	skb = alloc_skb_fclone(MAX_TCP_HEADER, sk->sk_allocation);
 	if (!skb) {

@@ -40,12 +40,13 @@ void xtcp_update_pacing_rate(struct sock *sk)
 	WRITE_ONCE(sk->sk_pacing_rate, min_t(u64, rate, max_rate));
 }
 
-/* The departure time of a data skb: now, or later if pacing says so. */
+/* The departure time of a data skb: now (the event's clock read, in
+ * tcp_clock_cache), or later if pacing says so.
+ */
 void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	tp->tcp_clock_cache = tcp_clock_ns();
 	if (tp->tcp_wstamp_ns < tp->tcp_clock_cache)
 		tp->tcp_wstamp_ns = tp->tcp_clock_cache;
 	skb_set_delivery_time(skb, ns_to_ktime(tp->tcp_wstamp_ns),
@@ -67,6 +68,7 @@ void xtcp_pacing_sent(struct sock *sk, unsigned int len)
 /*
  * Internal pacing (tcp_pacing_check): with no fq below to honour the
  * departure times, hold until the next one and let the timer resume.
+ * "Now" is write_xmit's clock read, as tcp_clock_cache is for TCP.
  */
 bool xtcp_pacing_hold(struct sock *sk)
 {
@@ -74,7 +76,6 @@ bool xtcp_pacing_hold(struct sock *sk)
 
 	if (READ_ONCE(sk->sk_pacing_status) != SK_PACING_NEEDED)
 		return false;
-	tp->tcp_clock_cache = tcp_clock_ns();
 	if (tp->tcp_wstamp_ns <= tp->tcp_clock_cache)
 		return false;
 	if (!hrtimer_is_queued(&tp->pacing_timer)) {

@@ -121,7 +121,7 @@ bool xtcp_rack_mark_lost(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u64 now = tcp_clock_us();
+	u64 now = tp->tcp_mstamp;	/* the ACK's or the timer's */
 	bool marked = false;
 	struct sk_buff *skb;
 	s64 wait = 0;

@@ -44,8 +44,10 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 				time_to_ack = true;
 		}
 	}
-	if (time_to_ack)
+	if (time_to_ack) {
+		xtcp_mstamp_refresh(tp);
 		xtcp_send_ack(sk);
+	}
 }
 
 /*
@@ -56,7 +58,11 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 static void xtcp_rcv_space_adjust(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	u64 now = tcp_clock_us();
+	/* The last event's clock read (the data's arrival) is close enough
+	 * for a once-per-RTT sample, and saves a clock read per recvmsg
+	 * (as Linux's tcp_rcv_space_adjust() since 2025).
+	 */
+	u64 now = tp->tcp_mstamp;
 	u32 rtt_us = max_t(u32, tp->srtt_us >> 3, 1000);
 	int copied, rcvbuf;
 

@@ -125,8 +125,10 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 		if (val) {
 			inet_csk_exit_pingpong_mode(sk);
 			icsk->icsk_ack.quick = 16;
-			if (inet_csk_ack_scheduled(sk))
+			if (inet_csk_ack_scheduled(sk)) {
+				xtcp_mstamp_refresh(tp);
 				xtcp_send_ack(sk);
+			}
 		} else {
 			inet_csk_enter_pingpong_mode(sk);
 		}
@@ -181,7 +183,7 @@ void xtcp_rate_on_ack(struct sock *sk, u32 acked_pkts)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u64 now = tcp_clock_us();
+	u64 now = tp->tcp_mstamp;	/* the ACK's clock read */
 	u64 span = max_t(u32, tp->srtt_us >> 3, 1);
 
 	tp->delivered += acked_pkts;

@@ -258,6 +258,7 @@ static void xtcp_write_timer_handler(struct sock *sk)
 			       icsk->icsk_timeout);
 		return;
 	}
+	xtcp_mstamp_refresh(tcp_sk(sk));
 	event = icsk->icsk_pending;
 	icsk->icsk_pending = 0;
 	if (event == ICSK_TIME_RETRANS)
@@ -309,8 +310,10 @@ static void xtcp_delack_timer_handler(struct sock *sk)
 		return;
 	}
 	icsk->icsk_ack.pending &= ~ICSK_ACK_TIMER;
-	if (inet_csk_ack_scheduled(sk))
+	if (inet_csk_ack_scheduled(sk)) {
+		xtcp_mstamp_refresh(tcp_sk(sk));
 		xtcp_send_ack(sk);
+	}
 }
 
 static void xtcp_delack_timer(struct timer_list *t)
@@ -474,6 +477,7 @@ static void xtcp_keepalive_timer(struct timer_list *t)
 			xtcp_write_err(sk);
 			goto out;
 		}
+		xtcp_mstamp_refresh(tp);
 		if (xtcp_send_probe(sk) <= 0) {
 			icsk->icsk_probes_out++;
 			xtcp_reset_ka_timer(sk, xtcp_keepalive_intvl(tp));

@@ -64,13 +64,28 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 	return (struct xtcp_sock *)sk;
 }
 
+/*
+ * One clock read per event (tcp_mstamp_refresh(), which is not exported):
+ * write_xmit, segment input, timers and the control segments sent outside
+ * them refresh; every stamp the event takes (send time, TS value, RTT and
+ * RACK now, departure time) derives from tcp_clock_cache (ns) or
+ * tcp_mstamp (us), both written only under the socket lock.
+ */
+static inline void xtcp_mstamp_refresh(struct tcp_sock *tp)
+{
+	u64 now = tcp_clock_ns();
+
+	tp->tcp_clock_cache = now;
+	tp->tcp_mstamp = div_u64(now, NSEC_PER_USEC);
+}
+
 /* Per-segment control block, in skb->cb for skbs owned by xtcp. The IP
  * layer's IPCB overlaps it and is cleared on the clone before IP output.
  */
 struct xtcp_skb_cb {
 	u32 seq;			/* first sequence number */
 	u32 end_seq;			/* seq + SYN + FIN + len */
-	u64 when_us;			/* last transmit time, tcp_clock_us() */
+	u64 when_us;			/* last transmit time, tp->tcp_mstamp */
 	u8 tcp_flags;			/* TCPHDR_* */
 	u8 retrans;			/* times retransmitted */
 	u8 sacked:1,			/* the peer SACKed it (RFC 2018) */
