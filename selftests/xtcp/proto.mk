@@ -58,6 +58,10 @@ TEST_FILES += send_pacing.py
 # cwnd restart after an idle gap longer than the RTO.
 TEST_PROGS += send_idle.sh
 TEST_FILES += send_idle.py send_cc.py
+# Receive buffer autotuning: SO_RCVBUF grows under a fast reader (Linux
+# TCP alongside), stays where the user set it.
+TEST_PROGS += recv_autotune.sh
+TEST_FILES += recv_autotune.py
 # TSO deferral (module parameter tso_defer, off by default): pending, its
 # skb counts under netem loss vary more than deferral moves them.
 XTCP_PENDING += send_defer.sh
