@@ -223,6 +223,9 @@ int xtcp_hash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
+struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport);
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
 int xtcp_get_port(struct sock *sk, unsigned short snum);
 struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
 				     __be16 lport, __be32 faddr, __be16 fport);
