@@ -1632,11 +1632,12 @@ static struct sock *xtcp_demuxed_sk(struct sk_buff *skb,
 		sock_put(sk);
 		return NULL;
 	}
-	/* Reassembled after PRE_ROUTING saw its fragments (ip_local_deliver
-	 * without conntrack), or early demux off: never looked up.
+	/* Reassembled after PRE_ROUTING saw only its fragments
+	 * (ip_local_deliver without conntrack; ip_frag_reasm() records the
+	 * largest fragment, zero for a datagram that came whole), or early
+	 * demux off: never looked up.
 	 */
-	if ((IPCB(skb)->flags & IPSKB_FRAG_COMPLETE) ||
-	    !xtcp_early_demux_on(net))
+	if (IPCB(skb)->frag_max_size || !xtcp_early_demux_on(net))
 		return NULL;
 	/* PRE_ROUTING looked unless a socket was attached before it
 	 * (TPROXY). One on exactly this 4-tuple, in any state but LISTEN,
