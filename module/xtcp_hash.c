@@ -40,6 +40,22 @@ static u32 xtcp_lhashfn(__be16 lport)
 	return hash_32((__force u32)lport, XTCP_LHASH_BITS);
 }
 
+static u32 xtcp_portfn(__be16 lport)
+{
+	return hash_32((__force u32)lport, XTCP_PORTS_BITS);
+}
+
+/*
+ * Whether an xtcp socket may be hashed on local port lport. A false
+ * positive only costs a lookup. Lockless: a socket is hashed before the
+ * first segment of its connection can arrive, and a count that drops
+ * under the reader is the socket going away (see xtcp_demuxed_sk()).
+ */
+bool xtcp_port_used(const struct net *net, __be16 lport)
+{
+	return READ_ONCE(xtcp_pernet(net)->ports[xtcp_portfn(lport)]);
+}
+
 int xtcp_hash(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
@@ -58,6 +74,8 @@ int xtcp_hash(struct sock *sk)
 	spin_lock_bh(&xn->lock);
 	if (sk_unhashed(sk)) {
 		sock_hold(sk);		/* the table's reference */
+		WRITE_ONCE(xn->ports[xtcp_portfn(inet->inet_sport)],
+			   xn->ports[xtcp_portfn(inet->inet_sport)] + 1);
 		hlist_add_head_rcu(&sk->sk_node, head);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	}
@@ -72,7 +90,10 @@ void xtcp_unhash(struct sock *sk)
 
 	spin_lock_bh(&xn->lock);
 	if (!sk_unhashed(sk)) {
+		u32 slot = xtcp_portfn(inet_sk(sk)->inet_sport);
+
 		hlist_del_init_rcu(&sk->sk_node);
+		WRITE_ONCE(xn->ports[slot], xn->ports[slot] - 1);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 		was_hashed = true;
 	}
@@ -227,4 +248,6 @@ void xtcp_pernet_exit(struct net *net)
 		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
 		WARN_ON_ONCE(!hlist_empty(&xn->lhash[i]));
+	for (i = 0; i < ARRAY_SIZE(xn->ports); i++)
+		WARN_ON_ONCE(xn->ports[i]);
 }

@@ -1578,6 +1578,8 @@ static unsigned int xtcp_nf_pre_routing(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;	/* LOCAL_IN cannot pull it either */
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
+	if (!xtcp_port_used(state->net, th->dest))
+		return NF_ACCEPT;
 
 	sk = xtcp_lookup_ehash(state->net, iph->saddr, th->source, iph->daddr,
 			       th->dest);
@@ -1692,6 +1694,9 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;	/* TCP drops it */
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ihl);
+	/* Every socket a lookup below can find has this local port. */
+	if (!xtcp_port_used(state->net, th->dest))
+		return NF_ACCEPT;
 
 	flags = tcp_flag_byte(th);
 	sk = xtcp_demuxed_sk(skb, state->net, iph, th, &looked);
