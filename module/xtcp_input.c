@@ -1561,7 +1561,8 @@ static bool xtcp_early_demux_on(const struct net *net)
  * sockets: ip_forward() drops an skb with a socket, and a wildcard
  * listener would match forwarded traffic. The reference the lookup took
  * is the skb's, dropped by sock_efree() if the segment never reaches
- * LOCAL_IN (a filter rule, forwarding).
+ * LOCAL_IN (a filter rule, forwarding); not sock_edemux(), which TCP's
+ * early demux and TPROXY use, so that LOCAL_IN knows the socket is ours.
  */
 static unsigned int xtcp_nf_pre_routing(void *priv, struct sk_buff *skb,
 					const struct nf_hook_state *state)
