@@ -40,6 +40,22 @@ static u32 xtcp_lhashfn(__be16 lport)
 	return hash_32((__force u32)lport, XTCP_LHASH_BITS);
 }
 
+static u32 xtcp_portfn(__be16 lport)
+{
+	return hash_32((__force u32)lport, XTCP_PORTS_BITS);
+}
+
+/*
+ * Whether an xtcp socket may be hashed on local port lport. A false
+ * positive only costs a lookup. Lockless: a socket is hashed before the
+ * first segment of its connection can arrive, and a count that drops
+ * under the reader is the socket going away (see xtcp_demuxed_sk()).
+ */
+bool xtcp_port_used(const struct net *net, __be16 lport)
+{
+	return READ_ONCE(xtcp_pernet(net)->ports[xtcp_portfn(lport)]);
+}
+
 int xtcp_hash(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
@@ -58,6 +74,8 @@ int xtcp_hash(struct sock *sk)
 	spin_lock_bh(&xn->lock);
 	if (sk_unhashed(sk)) {
 		sock_hold(sk);		/* the table's reference */
+		WRITE_ONCE(xn->ports[xtcp_portfn(inet->inet_sport)],
+			   xn->ports[xtcp_portfn(inet->inet_sport)] + 1);
 		hlist_add_head_rcu(&sk->sk_node, head);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	}
@@ -72,7 +90,10 @@ void xtcp_unhash(struct sock *sk)
 
 	spin_lock_bh(&xn->lock);
 	if (!sk_unhashed(sk)) {
+		u32 slot = xtcp_portfn(inet_sk(sk)->inet_sport);
+
 		hlist_del_init_rcu(&sk->sk_node);
+		WRITE_ONCE(xn->ports[slot], xn->ports[slot] - 1);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 		was_hashed = true;
 	}
@@ -84,35 +105,17 @@ void xtcp_unhash(struct sock *sk)
 		__sock_put(sk);
 }
 
-/* The connected socket on exactly this 4-tuple (local view), referenced,
- * or NULL. Used by connect() to find a duplicate or a TIME_WAIT to reuse.
- */
-struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
-				     __be16 lport, __be32 faddr, __be16 fport)
-{
-	struct sock *sk = xtcp_lookup(net, faddr, fport, laddr, lport);
-
-	if (sk && sk->sk_state == TCP_LISTEN) {
-		sock_put(sk);
-		sk = NULL;
-	}
-	return sk;
-}
-
 /*
- * Find the socket for a segment from saddr:sport to daddr:dport: first a
- * connected socket on the exact 4-tuple, then a listener on daddr:dport
- * (an exact local address beats a wildcard one). Returns a referenced
- * socket or NULL. Caller holds rcu_read_lock() or runs in softirq.
+ * The connected socket (any state but LISTEN) for a segment from
+ * saddr:sport to daddr:dport, referenced, or NULL. Caller holds
+ * rcu_read_lock() (softirq and netfilter hooks count).
  */
-struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			 __be32 daddr, __be16 dport)
+struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
-	struct sock *sk, *best = NULL;
-	int best_score = 0;
+	struct sock *sk;
 
-	rcu_read_lock();
 	hlist_for_each_entry_rcu(sk, &xn->ehash[xtcp_ehashfn(xn, daddr, dport,
 							     saddr, sport)],
 				 sk_node) {
@@ -126,13 +129,23 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			if (inet->inet_sport == dport &&
 			    inet->inet_dport == sport &&
 			    inet->inet_rcv_saddr == daddr &&
-			    inet->inet_daddr == saddr) {
-				rcu_read_unlock();
+			    inet->inet_daddr == saddr)
 				return sk;
-			}
 			sock_put(sk);
 		}
 	}
+	return NULL;
+}
+
+/*
+ * The listener on daddr:dport (an exact local address beats a wildcard
+ * one), referenced, or NULL. Caller holds rcu_read_lock().
+ */
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct sock *sk, *best = NULL;
+	int best_score = 0;
 
 	hlist_for_each_entry_rcu(sk, &xn->lhash[xtcp_lhashfn(dport)], sk_node) {
 		const struct inet_sock *inet = inet_sk(sk);
@@ -153,8 +166,39 @@ struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 	}
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
-	rcu_read_unlock();
 	return best;
+}
+
+/* The connected socket on exactly this 4-tuple (local view), referenced,
+ * or NULL. Used by connect() to find a duplicate or a TIME_WAIT to reuse.
+ */
+struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
+				     __be16 lport, __be32 faddr, __be16 fport)
+{
+	struct sock *sk;
+
+	rcu_read_lock();
+	sk = xtcp_lookup_ehash(net, faddr, fport, laddr, lport);
+	rcu_read_unlock();
+	return sk;
+}
+
+/*
+ * Find the socket for a segment from saddr:sport to daddr:dport: first a
+ * connected socket on the exact 4-tuple, then a listener on daddr:dport.
+ * Returns a referenced socket or NULL.
+ */
+struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			 __be32 daddr, __be16 dport)
+{
+	struct sock *sk;
+
+	rcu_read_lock();
+	sk = xtcp_lookup_ehash(net, saddr, sport, daddr, dport);
+	if (!sk)
+		sk = xtcp_lookup_listener(net, daddr, dport);
+	rcu_read_unlock();
+	return sk;
 }
 
 /*
@@ -204,4 +248,6 @@ void xtcp_pernet_exit(struct net *net)
 		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
 		WARN_ON_ONCE(!hlist_empty(&xn->lhash[i]));
+	for (i = 0; i < ARRAY_SIZE(xn->ports); i++)
+		WARN_ON_ONCE(xn->ports[i]);
 }

@@ -1547,7 +1547,132 @@ static void xtcp_icmp_error(struct net *net, struct sk_buff *skb)
 	sock_put(sk);
 }
 
-/* ---- the netfilter hook ---- */
+/* ---- the netfilter hooks ---- */
+
+/* net.ipv4.{ip,tcp}_early_demux: xtcp honours them as TCP does. */
+static bool xtcp_early_demux_on(const struct net *net)
+{
+	return READ_ONCE(net->ipv4.sysctl_ip_early_demux) &&
+	       READ_ONCE(net->ipv4.sysctl_tcp_early_demux);
+}
+
+/*
+ * Early demux (tcp_v4_early_demux for xtcp's sockets, which the kernel's
+ * own never finds): before routing, attach a segment's connected socket
+ * and, unless the skb already has a route (loopback), the input route
+ * that socket's segments took last time, so that ip_rcv_finish() neither
+ * looks in TCP's tables nor routes the segment again. Only connected
+ * sockets: ip_forward() drops an skb with a socket, and a wildcard
+ * listener would match forwarded traffic. The reference the lookup took
+ * is the skb's, dropped by sock_efree() if the segment never reaches
+ * LOCAL_IN (a filter rule, forwarding); not sock_edemux(), which TCP's
+ * early demux and TPROXY use, so that LOCAL_IN knows the socket is ours.
+ */
+static unsigned int xtcp_nf_pre_routing(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct dst_entry *dst;
+	struct sock *sk;
+
+	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST ||
+	    skb->sk || ip_is_fragment(iph) || !xtcp_early_demux_on(state->net))
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
+		return NF_ACCEPT;	/* LOCAL_IN cannot pull it either */
+	iph = ip_hdr(skb);
+	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
+	if (!xtcp_port_used(state->net, th->dest))
+		return NF_ACCEPT;
+
+	sk = xtcp_lookup_ehash(state->net, iph->saddr, th->source, iph->daddr,
+			       th->dest);
+	if (!sk)
+		return NF_ACCEPT;
+	skb->sk = sk;
+	skb->destructor = sock_efree;
+	if (skb_dst(skb))
+		return NF_ACCEPT;
+	dst = rcu_dereference(sk->sk_rx_dst);
+	if (dst)
+		dst = dst_check(dst, 0);
+	if (dst && READ_ONCE(sk->sk_rx_dst_ifindex) == skb->skb_iif)
+		skb_dst_set_noref(skb, dst);
+	return NF_ACCEPT;
+}
+
+/*
+ * The socket xtcp_nf_pre_routing() attached, with its reference, or NULL.
+ * *looked: whether PRE_ROUTING's lookup ran and its answer still holds,
+ * so that LOCAL_IN need not look in the connected table again.
+ *
+ * Races (the two hooks run in one softirq, but other CPUs hash and
+ * unhash sockets in between):
+ * - attached, then unhashed (closed, aborted, TIME_WAIT ended): the
+ *   sk_unhashed() re-check sends the segment to a full lookup, as if it
+ *   had arrived after the close.
+ * - missed, then hashed: a connected socket is hashed before its first
+ *   segment leaves (connect() before the SYN, a passive child before its
+ *   SYN-ACK), so a segment of that connection cannot have been at
+ *   PRE_ROUTING before the socket was in the table.
+ * - the early demux sysctls switched on between the hooks: PRE_ROUTING
+ *   did not look, LOCAL_IN believes it did; one segment may go to TCP
+ *   (a RST), the retransmission is demuxed. Switched off: a full lookup.
+ */
+static struct sock *xtcp_demuxed_sk(struct sk_buff *skb,
+				    const struct net *net,
+				    const struct iphdr *iph,
+				    const struct tcphdr *th, bool *looked)
+{
+	struct sock *sk = skb->sk;
+
+	*looked = false;
+	if (sk && skb->destructor == sock_efree && sk_fullsock(sk) &&
+	    sk->sk_prot == &xtcp_prot) {
+		skb->sk = NULL;
+		skb->destructor = NULL;
+		if (likely(!sk_unhashed(sk))) {
+			*looked = true;
+			return sk;
+		}
+		sock_put(sk);
+		return NULL;
+	}
+	/* Reassembled after PRE_ROUTING saw only its fragments
+	 * (ip_local_deliver without conntrack; ip_frag_reasm() records the
+	 * largest fragment, zero for a datagram that came whole), or early
+	 * demux off: never looked up.
+	 */
+	if (IPCB(skb)->frag_max_size || !xtcp_early_demux_on(net))
+		return NULL;
+	/* PRE_ROUTING looked unless a socket was attached before it
+	 * (TPROXY). One on exactly this 4-tuple, in any state but LISTEN,
+	 * is TCP's own early demux (which runs after PRE_ROUTING) or TCP's
+	 * connection: either way not an xtcp connection.
+	 */
+	*looked = !sk || (sk->sk_state != TCP_LISTEN &&
+			  sk->sk_daddr == iph->saddr &&
+			  sk->sk_rcv_saddr == iph->daddr &&
+			  sk->sk_dport == th->source &&
+			  sk->sk_num == ntohs(th->dest));
+	return NULL;
+}
+
+/* Remember the input route for the next segment's early demux
+ * (inet_sk_rx_dst_set); xchg, as xtcp_disconnect() drops it unlocked
+ * and two CPUs may set it at once. inet_sock_destruct() releases it.
+ */
+static void xtcp_rx_dst_set(struct sock *sk, const struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+
+	if (!dst || rcu_access_pointer(sk->sk_rx_dst) == dst ||
+	    !dst_hold_safe(dst))
+		return;
+	WRITE_ONCE(sk->sk_rx_dst_ifindex, skb->skb_iif);
+	dst_release(xchg((__force struct dst_entry **)&sk->sk_rx_dst, dst));
+}
 
 static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
@@ -1557,6 +1682,7 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct xtcp_skb_cb *cb;
 	unsigned int ihl, thl;
 	struct sock *sk;
+	bool looked;
 	u16 segs;
 	u8 flags;
 
@@ -1573,13 +1699,27 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;	/* TCP drops it */
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ihl);
-
-	sk = xtcp_lookup(state->net, iph->saddr, th->source, iph->daddr,
-			 th->dest);
-	if (!sk)
+	/* Every socket a lookup below can find has this local port. */
+	if (!xtcp_port_used(state->net, th->dest))
 		return NF_ACCEPT;
 
 	flags = tcp_flag_byte(th);
+	sk = xtcp_demuxed_sk(skb, state->net, iph, th, &looked);
+	if (!sk) {
+		if (!looked)
+			sk = xtcp_lookup(state->net, iph->saddr, th->source,
+					 iph->daddr, th->dest);
+		else if ((flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) ==
+			 TCPHDR_SYN)
+			/* No connection: only a listener can want it.
+			 * Netfilter hooks run under rcu_read_lock().
+			 */
+			sk = xtcp_lookup_listener(state->net, iph->daddr,
+						  th->dest);
+		if (!sk)
+			return NF_ACCEPT;
+	}
+
 	if (sk->sk_state == TCP_LISTEN &&
 	    (flags & (TCPHDR_SYN | TCPHDR_ACK | TCPHDR_RST)) != TCPHDR_SYN) {
 		/* Not a connection request: the kernel's answer for a port
@@ -1605,6 +1745,8 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	th = tcp_hdr(skb);
 
 	nf_reset_ct(skb);
+	if (sk->sk_state != TCP_LISTEN)
+		xtcp_rx_dst_set(sk, skb);
 	skb_dst_drop(skb);
 
 	cb = XTCP_SKB_CB(skb);
@@ -1651,22 +1793,31 @@ bad:
 	return NF_STOLEN;
 }
 
-static const struct nf_hook_ops xtcp_nf_ops = {
-	.hook		= xtcp_nf_local_in,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_LOCAL_IN,
-	/* After filter (INPUT rules apply) and security, before NAT source
-	 * mangling and conntrack confirmation.
-	 */
-	.priority	= NF_IP_PRI_SECURITY + 1,
+static const struct nf_hook_ops xtcp_nf_ops[] = {
+	{
+		.hook		= xtcp_nf_pre_routing,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		/* Last: the addresses are final (destination NAT done). */
+		.priority	= NF_IP_PRI_LAST,
+	},
+	{
+		.hook		= xtcp_nf_local_in,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		/* After filter (INPUT rules apply) and security, before NAT
+		 * source mangling and conntrack confirmation.
+		 */
+		.priority	= NF_IP_PRI_SECURITY + 1,
+	},
 };
 
 int xtcp_input_init_net(struct net *net)
 {
-	return nf_register_net_hook(net, &xtcp_nf_ops);
+	return nf_register_net_hooks(net, xtcp_nf_ops, ARRAY_SIZE(xtcp_nf_ops));
 }
 
 void xtcp_input_exit_net(struct net *net)
 {
-	nf_unregister_net_hook(net, &xtcp_nf_ops);
+	nf_unregister_net_hooks(net, xtcp_nf_ops, ARRAY_SIZE(xtcp_nf_ops));
 }

@@ -226,18 +226,28 @@ extern unsigned int xtcp_net_id;
 /* xtcp_hash.c: per-netns tables and ports */
 #define XTCP_EHASH_BITS		10
 #define XTCP_LHASH_BITS		6
+#define XTCP_PORTS_BITS		10
 
 struct xtcp_net {
 	spinlock_t lock;		/* protects both tables' writers */
 	u32 seed;
 	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
 	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
+	/* Hashed sockets per hash of their local port: early demux passes
+	 * over a segment whose port no xtcp socket has (Linux TCP's) with
+	 * one load instead of hashing its 4-tuple. Written under lock.
+	 */
+	u32 ports[1 << XTCP_PORTS_BITS];
 };
 
 int xtcp_hash(struct sock *sk);
 void xtcp_unhash(struct sock *sk);
 struct sock *xtcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			 __be32 daddr, __be16 dport);
+struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, __be16 dport);
+bool xtcp_port_used(const struct net *net, __be16 lport);
+struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
 int xtcp_get_port(struct sock *sk, unsigned short snum);
 struct sock *xtcp_lookup_established(struct net *net, __be32 laddr,
 				     __be16 lport, __be32 faddr, __be16 fport);

@@ -13,6 +13,12 @@ TEST_FILES += proto_wire.py
 # 50 x (load, XTCP<->TCP traffic in fresh namespaces, unload): no socket
 # left, unload succeeds, no slab or refcount complaint in the kernel log.
 TEST_PROGS += proto_cycles.sh
+# Early demux: segments into a connected xtcp socket are not routed
+# (kprobe count, none vs. one per packet with ip_early_demux off); a SYN
+# to a listener, TCP's RST for a stray ACK, reassembled segments,
+# forwarding past a listener, veth deletion with a cached input route,
+# loopback, a segment dropped at INPUT releasing its socket.
+TEST_PROGS += proto_demux.sh
 
 # Send path (issue 4). send_lib.sh: veth pair xs0/xp0, captures, the
 # net:net_dev_queue tracepoint; send_sock.py drives AF_XTCP sockets from
