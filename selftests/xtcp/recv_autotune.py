@@ -3,25 +3,23 @@
 """Receive buffer autotuning probe for recv_autotune.sh.
 
   recv_autotune.py server FAMILY PORT [RCVBUF]
-      listen (with SO_RCVBUF = RCVBUF on the listener, if given) (libc bind: CPython has no sockaddr format for AF_XTCP),
-      accept one connection, read until EOF as fast as possible, then
-      print "recv BYTES rcvbuf_start N rcvbuf_end M" (SO_RCVBUF of the
+      listen (with SO_RCVBUF = RCVBUF on the listener, if given; libc
+      bind: CPython has no sockaddr format for AF_XTCP), accept one
+      connection, read until EOF as fast as possible, then print
+      "recv BYTES rcvbuf_start N rcvbuf_end M" (SO_RCVBUF of the
       accepted socket right after accept and at EOF).
   recv_autotune.py client ADDR PORT BYTES
       Linux TCP: send BYTES in 64 KiB writes, print "sent BYTES".
 """
 
 import ctypes
+import os
 import socket
 import struct
 import sys
 
-
-def family(name):
-    if name.upper() == "TCP":
-        return socket.AF_INET
-    with open("/sys/module/xtcp/parameters/family") as f:
-        return int(f.read())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from send_sock import family  # noqa: E402
 
 
 def server(fam, port, rcvbuf):
