@@ -543,7 +543,8 @@ int xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 
 /* The largest skb sendmsg builds: whole segments up to what the device
  * takes in one GSO skb and no more than half the peer's largest window
- * (tcp_xmit_size_goal, tcp_bound_to_half_wnd).
+ * (tcp_xmit_size_goal, tcp_bound_to_half_wnd). sk_setup_caps() already
+ * left room for the headers in sk_gso_max_size.
  */
 unsigned int xtcp_size_goal(struct sock *sk, unsigned int mss)
 {
@@ -552,7 +553,7 @@ unsigned int xtcp_size_goal(struct sock *sk, unsigned int mss)
 
 	if (!sk_can_gso(sk))
 		return mss;
-	goal = READ_ONCE(sk->sk_gso_max_size) - 1 - MAX_TCP_HEADER;
+	goal = READ_ONCE(sk->sk_gso_max_size);
 	cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window >> 1 :
 						    tp->max_window;
 	if (cutoff && goal > cutoff)

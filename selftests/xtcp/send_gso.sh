@@ -12,6 +12,9 @@
 #     and the device layer was still handed multi-segment skbs.
 #  3. 1 MiB in 100-byte writes (Nagle on): the tail skb grows across
 #     writes; what leaves is still cut at the MSS with valid sums.
+#  4. The size goal: xtcp's largest skb is as large as Linux TCP's over
+#     the same veth (45 segments of 1448 at gso_max_size 65536; the
+#     headers' room is taken once, in sk_setup_caps()).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -61,8 +64,26 @@ t_sw_gso_small_writes() {
 	python3 "$(dirname "$0")/proto_wire.py" "$TMP/s.pcap" 10.0.1.1 full
 }
 
-ktap_header 3
+# largest FAM PORT: the longest skb a FAM sender hands xs0 in 8 MiB
+largest() {
+	trace_devq_start xs0 || return 1
+	one_way $B TCP $A "$1" 10.0.1.2 "$2" 8M >&2 ||
+		{ trace_devq_stop "$TMP/q"; return 1; }
+	trace_devq_stop "$TMP/q"
+	sort -n "$TMP/q" | tail -n 1
+}
+
+t_size_goal() {
+	local tcp xtcp
+	tcp=$(largest TCP 7104) || return 1
+	xtcp=$(largest XTCP 7105) || return 1
+	echo "largest device-layer skb: Linux TCP $tcp, xtcp $xtcp"
+	[ -n "$tcp" ] && [ "$tcp" -gt 1514 ] && [ "$xtcp" = "$tcp" ]
+}
+
+ktap_header 4
 ktap_run gso_skbs_reach_device_tso t_tso_device
 ktap_run sw_gso_segments_within_mss_valid_sums t_sw_gso_wire
 ktap_run small_writes_coalesce_within_mss t_sw_gso_small_writes
+ktap_run size_goal_as_linux_tcp t_size_goal
 ktap_finish
