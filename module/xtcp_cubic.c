@@ -128,6 +128,14 @@ static void xtcp_cubic_on_ack(struct sock *sk, u32 acked)
 	}
 	cwnd = tcp_snd_cwnd(tp);
 	xtcp_cubic_update(sk, acked);
+	/* Credit earned while the curve was flat (cnt ~ 100 * cwnd) buys
+	 * one segment, not a step of many once cnt drops after K
+	 * (tcp_cong_avoid_ai's "apply them gently").
+	 */
+	if (tp->snd_cwnd_cnt >= ca->cnt) {
+		tp->snd_cwnd_cnt = 0;
+		cwnd++;
+	}
 	tp->snd_cwnd_cnt += acked;
 	if (tp->snd_cwnd_cnt >= ca->cnt) {
 		cwnd += tp->snd_cwnd_cnt / ca->cnt;
