@@ -125,6 +125,17 @@ void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 	xtcp_sk(sk)->ca_ops->on_ack(sk, acked);
 }
 
+/* An ACK's RTT sample (from the newest segment it acknowledges, as
+ * tcp_clean_rtx_queue's ca_rtt_us), for algorithms that watch delay.
+ */
+void xtcp_cong_on_rtt(struct sock *sk, long rtt_us)
+{
+	const struct xtcp_cong_ops *ops = xtcp_sk(sk)->ca_ops;
+
+	if (rtt_us >= 0 && ops->on_rtt)
+		ops->on_rtt(sk, max_t(long, rtt_us, 1));
+}
+
 /* Fast retransmit: cwnd to the algorithm's ssthresh (RFC 5681 3.2 step 2,
  * no inflation; RFC 9438 4.6).
  */

@@ -334,23 +334,29 @@ static long xtcp_ts_rtt_us(const struct sock *sk, u32 ecr)
 }
 
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
-				u32 prior_fack)
+				long *ca_rtt_us, u32 prior_fack)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	u64 now = tcp_sk(sk)->tcp_mstamp;
+	u64 first_sent = 0, last_sent = 0;
 	struct sk_buff *skb;
-	u64 first_sent = 0;
 	u32 acked = 0;
 
 	*rtt_us = -1;
+	*ca_rtt_us = -1;
 	while ((skb = skb_peek(&xp->rtx_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 
 		/* The RTT sample: the oldest newly acknowledged segment that
-		 * was sent once (Karn), timed in us by its own send time.
+		 * was sent once (Karn), timed in us by its own send time;
+		 * congestion control's: the newest (tcp_clean_rtx_queue's
+		 * ca_rtt_us), the delay the last data met.
 		 */
-		if (!first_sent && !cb->retrans && before(cb->seq, ack))
-			first_sent = cb->when_us;
+		if (!cb->retrans && before(cb->seq, ack)) {
+			if (!first_sent)
+				first_sent = cb->when_us;
+			last_sent = cb->when_us;
+		}
 		if (after(cb->end_seq, ack)) {
 			/* Partial: drop the acknowledged bytes from the head
 			 * so a retransmission sends only what is missing.
@@ -376,8 +382,10 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 		__skb_unlink(skb, &xp->rtx_queue);
 		xtcp_free_rtx_skb(sk, skb);
 	}
-	if (first_sent)
+	if (first_sent) {
 		*rtt_us = tcp_stamp_us_delta(now, first_sent);
+		*ca_rtt_us = tcp_stamp_us_delta(now, last_sent);
+	}
 	return acked;
 }
 
@@ -492,8 +500,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 prior_fack = xp->rack_fack;
 	u32 prior_wnd = tp->snd_wnd;
 	bool sack_new;
+	long rtt_us, ca_rtt_us;
 	u32 acked_pkts;
-	long rtt_us;
 
 	if (before(ack, prior_una)) {
 		/* Older than what we have: ignore it (RFC 5961 5.2 bounds
@@ -556,14 +564,18 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	xp->dupacks = 0;
 	WRITE_ONCE(tp->snd_una, ack);
 	tp->bytes_acked += ack - prior_una;
-	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us, prior_fack);
+	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us, &ca_rtt_us,
+					  prior_fack);
 	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
-	if (rtt_us < 0 && cb->has_ts)
+	if (rtt_us < 0 && cb->has_ts) {
 		rtt_us = xtcp_ts_rtt_us(sk, cb->ts_ecr);
+		ca_rtt_us = rtt_us;
+	}
 	if (rtt_us >= 0)
 		xtcp_rtt_sample(sk, rtt_us);
+	xtcp_cong_on_rtt(sk, ca_rtt_us);
 
 	icsk->icsk_backoff = 0;
 	icsk->icsk_retransmits = 0;
@@ -1143,7 +1155,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_rx_opts opts;
-	long rtt_us;
+	long rtt_us, ca_rtt_us;
 
 	if (cb->tcp_flags & TCPHDR_ACK) {
 		if (!after(cb->ack_seq, tp->snd_una) ||
@@ -1177,7 +1189,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->bytes_acked += cb->ack_seq - tp->snd_una;
 		tp->delivered++;
 		WRITE_ONCE(tp->snd_una, cb->ack_seq);
-		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us,
+		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us, &ca_rtt_us,
 				     xtcp_sk(sk)->rack_fack);
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */

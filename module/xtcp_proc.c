@@ -115,6 +115,10 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_TCPLOSSPROBERECOVERY] = "TCPLossProbeRecovery",
 	[XTCP_MIB_SACKREORDER]	 = "TCPSACKReorder",
 	[XTCP_MIB_RACKLOSS]	 = "TCPRackLoss",
+	[XTCP_MIB_HYSTARTTRAINDETECT] = "TCPHystartTrainDetect",
+	[XTCP_MIB_HYSTARTTRAINCWND] = "TCPHystartTrainCwnd",
+	[XTCP_MIB_HYSTARTDELAYDETECT] = "TCPHystartDelayDetect",
+	[XTCP_MIB_HYSTARTDELAYCWND] = "TCPHystartDelayCwnd",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

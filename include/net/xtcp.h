@@ -178,6 +178,11 @@ enum xtcp_mib {
 	XTCP_MIB_TCPLOSSPROBERECOVERY,	/* ... that repaired a loss */
 	XTCP_MIB_SACKREORDER,		/* reordering seen (TCPSACKReorder) */
 	XTCP_MIB_RACKLOSS,		/* segments RACK marked lost */
+	/* CUBIC's HyStart left slow start: times, and the windows summed */
+	XTCP_MIB_HYSTARTTRAINDETECT,
+	XTCP_MIB_HYSTARTTRAINCWND,
+	XTCP_MIB_HYSTARTDELAYDETECT,
+	XTCP_MIB_HYSTARTDELAYCWND,
 	XTCP_MIB_MAX
 };
 
@@ -353,6 +358,8 @@ struct xtcp_cong_ops {
 	const char *name;
 	void (*init)(struct sock *sk);		/* state in icsk_ca_priv */
 	void (*on_ack)(struct sock *sk, u32 acked);	/* cwnd growth */
+	/* an ACK's RTT sample, us, before on_ack (pkts_acked) */
+	void (*on_rtt)(struct sock *sk, u32 rtt_us);
 	u32 (*ssthresh)(struct sock *sk);	/* after a loss */
 	void (*on_rto)(struct sock *sk);
 	/* new data leaves with nothing in flight (CA_EVENT_TX_START) */
@@ -365,6 +372,7 @@ u32 xtcp_slow_start(struct tcp_sock *tp, u32 acked);
 int xtcp_cong_set(struct sock *sk, const char *name);
 const char *xtcp_cong_name(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
+void xtcp_cong_on_rtt(struct sock *sk, long rtt_us);
 void xtcp_cong_on_loss(struct sock *sk);
 void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_cong_on_tx_start(struct sock *sk);

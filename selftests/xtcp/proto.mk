@@ -64,6 +64,9 @@ TEST_FILES += send_pacing.py
 # cwnd restart after an idle gap longer than the RTO.
 TEST_PROGS += send_idle.sh
 TEST_FILES += send_idle.py send_cc.py
+# CUBIC's HyStart: slow start ends without a loss on the ACK train or the
+# delay signal, near where Linux TCP's does on the same path.
+TEST_PROGS += send_hystart.sh
 # Receive buffer autotuning: SO_RCVBUF grows under a fast reader (Linux
 # TCP alongside), stays where the user set it.
 TEST_PROGS += recv_autotune.sh
