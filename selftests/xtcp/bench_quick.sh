@@ -244,7 +244,7 @@ t_why_clean() {	# t_why_clean FAMILY
 	local line
 
 	[ "$1" = TCP ] || [ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
-	line=$(xb -m bulk -s "$1" -n 4000000 -P 2) || return 1
+	line=$(xb -m bulk -s "$1" -n 4000000) || return 1
 	echo "$line"
 	why_check "clean bulk" "$line"
 }
