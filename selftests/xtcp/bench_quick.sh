@@ -6,7 +6,12 @@
 # connection is an error and not a result, rr percentiles are ordered, and
 # a short tools/bench/run.sh over veth produces a well-formed table in
 # which every figure has a number and a ratio; a failed run shows up in the
-# table as failed.
+# table as failed. Every run also records why a figure moved: its
+# retransmissions and segments (TCP_INFO) and the packets and bytes the
+# sender namespace's devices sent; over a clean veth nothing is
+# retransmitted and the counts cover the bytes, over a lossy one (netem)
+# both senders retransmit, and report.py's "Why" table shows the counts
+# (n/a for a raw file from before them).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -27,10 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_header 10
+ktap_header 15
 
 if [ ! -x "$XBENCH" ] || [ ! -x "$RUN" ]; then
-	for _ in $(seq 10); do
+	for _ in $(seq 15); do
 		ktap_result 1 "bench: tool present" "xbench or run.sh missing"
 	done
 	ktap_finish
@@ -147,7 +152,8 @@ import csv, sys
 want = {("bulk_1x64K", m) for m in ("mbps", "cpu_gib", "perf_gib")}
 want |= {(t, m) for t in ("rr_1B", "crr", "cc")
          for m in ("rate", "p50_us", "p99_us", "cpu_us")}
-rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["section"] == "veth"]
+rows = [r for r in csv.DictReader(open(sys.argv[1]))
+        if r["section"] == "veth" and r["table"] == "main"]
 got = set()
 for r in rows:
     got.add((r["test"], r["metric"]))
@@ -185,6 +191,121 @@ t_report_fail() {
 		"$d/results.csv"
 }
 
+# why_check COND LINES: every result line has the counters, as numbers,
+# and meets COND's checks: "clean" nothing retransmitted, "lossy" some,
+# "bulk" the device and the segments carried every byte. No line fails.
+why_check() {
+	echo "$2" | awk -v cond="$1" '
+	function num(k) { return (k in v) && v[k] ~ /^[0-9]+$/ }
+	/(^| )mode=/ {
+		delete v
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n++
+		if (!num("retrans") || !num("segs_out") || !num("data_segs_out") ||
+		    !num("dev_tx_pkts") || !num("dev_tx_bytes")) {
+			print "counters missing: " $0; bad = 1; next
+		}
+		r = v["retrans"] + 0; so = v["segs_out"] + 0
+		ds = v["data_segs_out"] + 0; dp = v["dev_tx_pkts"] + 0
+		db = v["dev_tx_bytes"] + 0; b = v["bytes"] + 0
+		ok = 1
+		if (cond ~ /clean/ && r != 0) ok = 0
+		if (cond ~ /lossy/ && !(r > 0 && r <= ds)) ok = 0
+		# a 1500-byte MTU: MSS <= 1460, headers on top of every byte
+		if (cond ~ /bulk/ && !(db >= b && ds >= int((b + 1459) / 1460) &&
+				       so >= ds && dp > 0))
+			ok = 0
+		# a GSO skb is one veth packet, and the delta is the run alone
+		# (give or take neighbour and IPv6 chatter)
+		if (cond ~ /clean/ && cond ~ /bulk/ && dp > so + 10) ok = 0
+		if (!ok) { print "fails " cond ": " $0; bad = 1 }
+	}
+	END { if (!n) print "no result line"; exit bad || !n }'
+}
+
+# Every run of the short run.sh has the counters, both senders, every
+# test; nothing retransmitted over the clean veth.
+t_why_fields() {
+	local raw=$tmp/run/raw.txt t s
+
+	[ -s "$raw" ] || { echo "no raw.txt"; return 1; }
+	for t in bulk_1x64K rr_1B crr cc; do
+		for s in TCP XTCP; do
+			grep -q " test=$t .*status=ok mode=[a-z]* sender=$s " "$raw" ||
+				{ echo "no $t $s run"; return 1; }
+		done
+	done
+	why_check clean "$(grep ' status=ok ' "$raw")"
+}
+
+# A fixed transfer over the clean veth: no retransmission, the device saw
+# every byte, the segments cover the bytes, a GSO skb counted once.
+t_why_clean() {	# t_why_clean FAMILY
+	local line
+
+	[ "$1" = TCP ] || [ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	line=$(xb -m bulk -s "$1" -n 4000000) || return 1
+	echo "$line"
+	why_check "clean bulk" "$line"
+}
+
+# 2% loss on the sender's side of the veth: both senders retransmit.
+t_why_lossy() {
+	local lines rc
+
+	[ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	modprobe sch_netem 2>/dev/null
+	tc -n "$S" qdisc add dev xbs0 root netem loss 2% ||
+		{ echo "cannot add netem"; return 1; }
+	lines=$(xb -m bulk -s TCP,XTCP -t 1 -P 2)
+	rc=$?
+	tc -n "$S" qdisc del dev xbs0 root
+	echo "$lines"
+	[ $rc -eq 0 ] || return 1
+	[ "$(echo "$lines" | grep -c '^mode=bulk ')" -eq 2 ] || { echo "want 2 runs"; return 1; }
+	why_check "lossy bulk" "$lines"
+}
+
+# The "Why" table: counts for the veth run; a raw.txt without the
+# counters reports them n/a and leaves the main table as it was.
+t_report_why() {
+	local d=$tmp/old
+
+	mkdir -p "$d" || return 1
+	sed -E 's/ (retrans|segs_out|data_segs_out|dev_tx_pkts|dev_tx_bytes)=[^ ]*//g' \
+		"$tmp/run/raw.txt" >"$d/raw.txt" || return 1
+	cp "$tmp/run/env.txt" "$d/" 2>/dev/null
+	python3 "$REPORT" "$d" >/dev/null || return 1
+	python3 - "$tmp/run" "$d" <<'EOF'
+import csv, sys
+def load(d):
+    return list(csv.DictReader(open(d + "/results.csv")))
+new, old = load(sys.argv[1]), load(sys.argv[2])
+main = lambda rows: [r for r in rows if r["table"] == "main"]
+assert main(new) == main(old), "main table changed"
+why = [r for r in new if r["table"] == "why" and r["section"] == "veth"]
+got = {(r["test"], r["metric"]) for r in why
+       if r["base_median"] and r["cand_median"]}
+want = {("bulk_1x64K", m) for m in ("retrans_gib", "devpkts_gib",
+                                     "devbytes_pkt")}
+want |= {(t, m) for t in ("rr_1B", "crr", "cc")
+         for m in ("retrans_kt", "devpkts_t", "devbytes_pkt")}
+assert not want - got, "missing %s" % sorted(want - got)
+for r in why:
+    if r["metric"].startswith("dev"):
+        assert float(r["base_median"]) > 0 and float(r["cand_median"]) > 0, r
+md = open(sys.argv[1] + "/results.md").read()
+assert "## Why (diagnostics)" in md
+assert "| veth | bulk_1x64K | device tx packets per GiB" in md
+oldwhy = [r for r in old if r["table"] == "why"]
+assert oldwhy and all(not r["base_median"] and not r["cand_median"]
+                      for r in oldwhy), "old raw: counters should be n/a"
+omd = open(sys.argv[2] + "/results.md").read().split("## Why (diagnostics)")
+assert len(omd) == 2 and "| n/a | n/a |" in omd[1]
+print("%d diagnostics; without the counters: n/a" % len(why))
+EOF
+}
+
 ktap_run "bench: xbench TCP sender, receiver counts exactly the bytes written" t_exact TCP
 ktap_run "bench: xbench XTCP sender, receiver counts exactly the bytes written" t_exact_xtcp
 ktap_run "bench: xbench reports a refused connection as an error" t_refused
@@ -195,4 +316,9 @@ ktap_run "bench: run.sh short veth run completes" t_run
 ktap_run "bench: raw.txt has every run" t_raw
 ktap_run "bench: table has every figure with medians and ratios" t_table
 ktap_run "bench: report shows failed runs" t_report_fail
+ktap_run "bench: every run records retrans, segments, device packets; none lost on veth" t_why_fields
+ktap_run "bench: clean veth bulk TCP: no retrans, device bytes and segments cover the data" t_why_clean TCP
+ktap_run "bench: clean veth bulk XTCP: no retrans, device bytes and segments cover the data" t_why_clean XTCP
+ktap_run "bench: 2% netem loss: both senders record retransmissions" t_why_lossy
+ktap_run "bench: report's Why table, n/a for an old raw.txt" t_report_why
 ktap_finish

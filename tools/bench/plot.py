@@ -215,7 +215,9 @@ def grouped_panels(d, rows, name, title, picks, unit, log=False):
 
 
 def plot_all(d, rows):
-    rows = [{k: ("" if v is None else v) for k, v in r.items()} for r in rows]
+    # the ratios against their targets: the main table only
+    rows = [{k: ("" if v is None else v) for k, v in r.items()} for r in rows
+            if r.get("table", "main") == "main"]
     plot_ratios(d, rows)
     grouped_panels(d, rows, "throughput.svg",
                    "Bulk throughput (median, whiskers min-max)",

@@ -15,6 +15,12 @@ same moment of a noisy host: a ratio is the median of the per-repetition
 ratios XTCP/TCP, shown with their range (the ratio of the medians when
 the repetitions cannot be paired). In the driver section the ratio is
 xtcp_igb over the stock igb, both carrying Linux TCP.
+
+A second table, "Why (diagnostics)", says what each sender put on the
+path: retransmitted segments and device packets (xbench's retrans=,
+dev_tx_pkts= and dev_tx_bytes=), per GiB or per transaction. Raw files
+from before xbench recorded them report n/a there. In results.csv its
+rows have table=why, the main table's table=main.
 """
 
 import csv
@@ -36,6 +42,18 @@ METRICS = {
     "cpu_us": ("sender CPU per transaction", "us", False, ("rr", "crr", "cc")),
     "busy_us": ("machine CPU per transaction", "us", False,
                 ("rr", "crr", "cc")),
+}
+# The "Why" table: metric key -> (label, unit, test kinds). Counts, not
+# targets: they explain a ratio of the main table.
+DIAG_METRICS = {
+    "retrans_gib": ("retransmitted segments per GiB", "1/GiB", ("bulk",)),
+    "retrans_kt": ("retransmitted segments per 1000 transactions", "1/1000",
+                   ("rr", "crr", "cc")),
+    "devpkts_gib": ("device tx packets per GiB", "1/GiB", ("bulk",)),
+    "devpkts_t": ("device tx packets per transaction", "1",
+                  ("rr", "crr", "cc")),
+    "devbytes_pkt": ("bytes per device tx packet", "B",
+                     ("bulk", "rr", "crr", "cc")),
 }
 TESTS = ["bulk_1x64K", "bulk_1x1M", "bulk_4x64K", "bulk_4x1M",
          "rr_1B", "rr_4K", "crr", "cc"]
@@ -63,12 +81,33 @@ def fnum(rec, key):
         return None
 
 
+def derive_why(rec, m, per):
+    """The diagnostics of one run, each over PER (GiB or transactions);
+    absent ("n/a") when the run did not record its counters."""
+    bulk = rec["test"].startswith("bulk")
+    retrans = fnum(rec, "retrans")
+    pkts = fnum(rec, "dev_tx_pkts")
+    nbytes = fnum(rec, "dev_tx_bytes")
+    if per <= 0:
+        return
+    if retrans is not None:
+        if bulk:
+            m["retrans_gib"] = retrans / per
+        else:
+            m["retrans_kt"] = retrans / per * 1000
+    if pkts is not None:
+        m["devpkts_gib" if bulk else "devpkts_t"] = pkts / per
+        if nbytes is not None and pkts > 0:
+            m["devbytes_pkt"] = nbytes / pkts
+
+
 def derive(rec):
     """The metrics of one successful run."""
     m = {}
     kind = rec["test"].split("_")[0]
     if kind == "bulk":
         gib = float(rec["bytes"]) / 2**30
+        derive_why(rec, m, gib)
         m["mbps"] = float(rec["mbps"])
         if gib > 0:
             m["cpu_gib"] = (float(rec["cpu_user_s"]) +
@@ -79,6 +118,7 @@ def derive(rec):
                 m["perf_gib"] = tc / 1e3 / gib
     else:
         trans = float(rec["trans"])
+        derive_why(rec, m, trans)
         m["rate"] = float(rec["rate"])
         m["p50_us"] = float(rec["p50_us"])
         m["p99_us"] = float(rec["p99_us"])
@@ -267,6 +307,8 @@ def build(d):
                                                        whys[0] or "?"))
         md.append("")
 
+    build_why(runs, rows, md)
+
     # Driver comparison: same TCP sender, xtcp_igb vs stock igb on the
     # sender NIC.
     tags = sorted({k[0].split("_")[1] for k in list(runs) + list(fails)
@@ -331,6 +373,58 @@ def build(d):
     return rows, md
 
 
+def why_cell(s):
+    return fmt_cell(s) if s else "n/a"
+
+
+def build_why(runs, rows, md):
+    """The diagnostics table: what each sender put on the path."""
+    paths = [p for p in PATHS if any(k[0] == p for k in runs)]
+    if not paths:
+        return
+    md.append("## Why (diagnostics)")
+    md.append("")
+    md.append("What each sender put on the path, per run: segments it "
+              "retransmitted (TCP_INFO tcpi_total_retrans, summed over the "
+              "run's connections) and packets the sender namespace's "
+              "devices transmitted (/proc/net/dev). On veth a GSO skb is "
+              "one device packet, on igb every wire frame is; over lo the "
+              "count includes the receiver's ACKs and replies (one "
+              "namespace). Median [min-max] over the repetitions; "
+              "XTCP/TCP is the ratio of the medians. n/a: the raw record "
+              "has no such counter.")
+    md.append("")
+    md.append("| path | test | metric | TCP | XTCP | XTCP/TCP |")
+    md.append("|---|---|---|---|---|---|")
+    for path in paths:
+        for test in TESTS:
+            kind = test.split("_")[0]
+            kt, kx = (path, test, "TCP"), (path, test, "XTCP")
+            if not runs.get(kt) and not runs.get(kx):
+                continue
+            for metric, (label, unit, kinds) in DIAG_METRICS.items():
+                if kind not in kinds:
+                    continue
+                sx = [m[metric] for _, m in runs.get(kx, []) if metric in m]
+                st = [m[metric] for _, m in runs.get(kt, []) if metric in m]
+                sx = summary(sx) if sx else None
+                st = summary(st) if st else None
+                ratio = sx[0] / st[0] if sx and st and st[0] > 0 else None
+                md.append("| %s | %s | %s (%s) | %s | %s | %s |" % (
+                    path, test, label, unit, why_cell(st), why_cell(sx),
+                    fmt_ratio(ratio, None, None)))
+                rows.append(dict(section=path, test=test, metric=metric,
+                                 label=label, unit=unit, higher_better="",
+                                 base="TCP", cand="XTCP",
+                                 base_median=st and st[0],
+                                 base_min=st and st[1], base_max=st and st[2],
+                                 cand_median=sx and sx[0],
+                                 cand_min=sx and sx[1], cand_max=sx and sx[2],
+                                 n=min(st[3] if st else 0, sx[3] if sx else 0),
+                                 ratio=ratio, verdict="", table="why"))
+    md.append("")
+
+
 # summary.md columns: (heading, metric for bulk, metric for the others)
 SUMMARY_COLS = [("rate", "mbps", "rate"),
                 ("p50", None, "p50_us"),
@@ -373,11 +467,12 @@ def write_csv(d, rows):
     cols = ["section", "test", "metric", "label", "unit", "higher_better",
             "base", "cand", "base_median", "base_min", "base_max",
             "cand_median", "cand_min", "cand_max", "n", "ratio",
-            "ratio_min", "ratio_max", "verdict"]
+            "ratio_min", "ratio_max", "verdict", "table"]
     with open(os.path.join(d, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
         for r in rows:
+            r = dict(r, table=r.get("table", "main"))
             w.writerow({k: ("" if r.get(k) is None else r[k]) for k in cols})
 
 

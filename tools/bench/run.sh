@@ -30,6 +30,9 @@
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
 #   --profile-tests LIST  the veth tests to profile (perf record -a -g,
 #             each sender), default bulk_1x64K; turns the profile on
+# Every run also records its retransmissions and segments (TCP_INFO) and
+# the packets its namespace's devices sent (xbench.c): the report's "Why"
+# table, to tell the sender's share of a moved figure from the path's.
 # Writes DIR/raw.txt (one line per run), DIR/env.txt, the profiles
 # DIR/profile-*.txt, then tools/bench/report.py prints and writes the
 # table (DIR/results.md, DIR/results.csv). Exit status: 0 when every run

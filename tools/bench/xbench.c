@@ -43,6 +43,15 @@
  * short busy bursts and idle gaps skews: identical rr_4K runs differed
  * by 20% under it. machine_busy_tick_s keeps that sum for comparison.
  *
+ * Why a figure moved: every run also reports what its sockets sent
+ * (TCP_INFO read just before close, summed over the run's connections:
+ * retrans=tcpi_total_retrans, segs_out, data_segs_out) and what the
+ * sender namespace's devices transmitted over the run (dev_tx_pkts,
+ * dev_tx_bytes: /proc/self/net/dev, loopback alone when the peer is on
+ * 127/8, every other device otherwise). On veth a GSO skb is one packet,
+ * on igb each wire frame is; over lo the receiver's ACKs count too. A
+ * counter that cannot be read is reported "na".
+ *
  * Exit status: 0 ok, 1 error (message on stderr), 2 usage, 3 deadline.
  */
 #ifndef _GNU_SOURCE
@@ -52,12 +61,12 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +80,7 @@
 #include <unistd.h>
 
 #include <linux/perf_event.h>
+#include <linux/tcp.h>
 #include <linux/types.h>
 #include <linux/xtcp.h>
 
@@ -524,6 +534,97 @@ static void print_cpu(const struct cpu_snap *a, const struct cpu_snap *b)
 	       busy > 0 ? busy : 0, total, b->busy - a->busy);
 }
 
+/* What the run's sockets sent, summed over its connections. */
+struct sock_tally {
+	__u64 retrans;		/* tcpi_total_retrans */
+	__u64 segs_out;
+	__u64 data_segs_out;
+	bool na;		/* some socket's TCP_INFO could not be read */
+};
+
+#define XB_TI_NEED	(offsetof(struct tcp_info, tcpi_data_segs_out) + \
+			 sizeof(((struct tcp_info *)0)->tcpi_data_segs_out))
+
+/* Add one socket's totals: call it just before the socket is closed. */
+static void tally_sock(struct sock_tally *t, int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ||
+	    len < XB_TI_NEED) {
+		t->na = true;
+		return;
+	}
+	t->retrans += ti.tcpi_total_retrans;
+	t->segs_out += ti.tcpi_segs_out;
+	t->data_segs_out += ti.tcpi_data_segs_out;
+}
+
+/* The sender namespace's transmit counters (both senders share it and
+ * runs are sequential, so a delta belongs to the run).
+ */
+struct dev_snap {
+	__u64 pkts, bytes;
+	bool ok;
+};
+
+static void dev_snap(struct dev_snap *d)
+{
+	/* over loopback the run's packets go there and nowhere else */
+	bool lo_only = (ntohl(peer.sin_addr.s_addr) >> 24) == 127;
+	unsigned long long v[10];
+	char line[512], *colon, *name;
+	FILE *f;
+
+	d->pkts = 0;
+	d->bytes = 0;
+	d->ok = false;
+	f = fopen("/proc/self/net/dev", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;	/* the two heading lines */
+		*colon = '\0';
+		name = line + strspn(line, " ");
+		if (lo_only != !strcmp(name, "lo"))
+			continue;
+		/* rx: bytes packets errs drop fifo frame compressed
+		 * multicast; tx: bytes packets ...
+		 */
+		if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9]) != 10)
+			goto out;
+		d->bytes += v[8];
+		d->pkts += v[9];
+	}
+	d->ok = true;
+out:
+	fclose(f);
+}
+
+static void print_why(const struct sock_tally *t, const struct dev_snap *a,
+		      const struct dev_snap *b)
+{
+	if (t->na)
+		printf(" retrans=na segs_out=na data_segs_out=na");
+	else
+		printf(" retrans=%llu segs_out=%llu data_segs_out=%llu",
+		       (unsigned long long)t->retrans,
+		       (unsigned long long)t->segs_out,
+		       (unsigned long long)t->data_segs_out);
+	if (a->ok && b->ok)
+		printf(" dev_tx_pkts=%llu dev_tx_bytes=%llu",
+		       (unsigned long long)(b->pkts - a->pkts),
+		       (unsigned long long)(b->bytes - a->bytes));
+	else
+		printf(" dev_tx_pkts=na dev_tx_bytes=na");
+}
+
 /* bulk ---------------------------------------------------------------- */
 
 struct bulk_stream {
@@ -589,7 +690,9 @@ out:
 static int run_bulk(void)
 {
 	struct bulk_stream st[XB_MAX_STREAMS] = { 0 };
+	struct sock_tally tally = { 0 };
 	__u64 sent = 0, acked = 0;
+	struct dev_snap d0, d1;
 	struct cpu_snap c0, c1;
 	double t_end = 0, el;
 	int i, bad = 0;
@@ -605,6 +708,7 @@ static int run_bulk(void)
 	for (i = 0; i < opt.streams; i++)
 		if (pthread_create(&st[i].th, NULL, bulk_thread, &st[i]))
 			die("pthread_create failed");
+	dev_snap(&d0);
 	cpu_snap(&c0);
 	t_start = c0.t;
 	pthread_barrier_wait(&start_barrier);
@@ -617,6 +721,7 @@ static int run_bulk(void)
 	for (i = 0; i < opt.streams; i++)
 		pthread_join(st[i].th, NULL);
 	cpu_snap(&c1);
+	dev_snap(&d1);
 	pthread_barrier_destroy(&start_barrier);
 	for (i = 0; i < opt.streams; i++) {
 		if (st[i].err) {
@@ -637,6 +742,7 @@ static int run_bulk(void)
 		acked += st[i].acked;
 		if (st[i].t_done > t_end)
 			t_end = st[i].t_done;
+		tally_sock(&tally, st[i].fd);
 		close(st[i].fd);
 	}
 	if (bad)
@@ -647,6 +753,7 @@ static int run_bulk(void)
 	       (unsigned long long)acked, acked * 8 / el / 1e6);
 	print_cpu(&c0, &c1);
 	sw_stop_print();
+	print_why(&tally, &d0, &d1);
 	printf("\n");
 	fflush(stdout);
 	return 0;
@@ -690,7 +797,7 @@ static double pct_us(const struct samples *s, double p)
 }
 
 /* One connection setup: connect, the server's FIN, close. */
-static void cc_once(char *buf)
+static void cc_once(char *buf, struct sock_tally *tally)
 {
 	struct sockaddr_in a = peer;
 	int fd = client_socket();
@@ -703,6 +810,7 @@ static void cc_once(char *buf)
 	if (n != 0)
 		die("cc: expected EOF, got %zd (%s)", n,
 		    n < 0 ? strerror(errno) : "data");
+	tally_sock(tally, fd);
 	close(fd);
 }
 
@@ -743,7 +851,9 @@ static const char *mode_name(enum xb_mode m)
 static int run_trans(enum xb_mode m)
 {
 	size_t bufsz = opt.req > opt.resp ? opt.req : opt.resp;
+	struct sock_tally tally = { 0 };
 	struct samples s = { 0 };
+	struct dev_snap d0, d1;
 	struct cpu_snap c0, c1;
 	__u64 t0;
 	double el;
@@ -756,23 +866,28 @@ static int run_trans(enum xb_mode m)
 	if (m == XB_RR)
 		fd = client_connect(XB_RR, opt.req, opt.resp);
 	sw_start();
+	dev_snap(&d0);
 	cpu_snap(&c0);
 	while (!quit && now() < c0.t + opt.secs) {
 		t0 = now_ns();
 		if (m == XB_CRR) {
 			fd = client_connect(XB_CRR, opt.req, opt.resp);
 			rr_once(fd, buf, true);
+			tally_sock(&tally, fd);
 			close(fd);
 		} else if (m == XB_RR) {
 			rr_once(fd, buf, false);
 		} else {
-			cc_once(buf);
+			cc_once(buf, &tally);
 		}
 		sample_add(&s, now_ns() - t0);
 	}
 	cpu_snap(&c1);
-	if (m == XB_RR)
+	dev_snap(&d1);
+	if (m == XB_RR) {
+		tally_sock(&tally, fd);
 		close(fd);
+	}
 	if (!s.n)
 		die("no transaction completed");
 	el = c1.t - c0.t;
@@ -787,6 +902,7 @@ static int run_trans(enum xb_mode m)
 	       s.v[s.n - 1] / 1e3);
 	print_cpu(&c0, &c1);
 	sw_stop_print();
+	print_why(&tally, &d0, &d1);
 	printf("\n");
 	fflush(stdout);
 	free(s.v);
