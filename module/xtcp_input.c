@@ -775,8 +775,6 @@ static void xtcp_ack_snd_check(struct sock *sk, bool now)
 		return;
 	if (now || tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss ||
 	    (icsk->icsk_ack.quick && !inet_csk_in_pingpong_mode(sk))) {
-		if (icsk->icsk_ack.quick)
-			icsk->icsk_ack.quick--;
 		xtcp_send_ack(sk);
 	} else {
 		xtcp_delack_schedule(sk);
@@ -789,10 +787,98 @@ static void xtcp_data_ready(struct sock *sk)
 		sk->sk_data_ready(sk);
 }
 
+/*
+ * The peer's segment size, from full segments (tcp_measure_rcv_mss()), and
+ * what a byte of buffer buys in window from what they really cost. A
+ * short segment marks the ACK "pushed": the reader that drains it ACKs at
+ * once unless the connection is interactive (xtcp_cleanup_rbuf()); a
+ * second one before an ACK went out, even then.
+ */
+static void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	const unsigned int lss = icsk->icsk_ack.last_seg_size;
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned int len = skb->len;
+
+	icsk->icsk_ack.last_seg_size = 0;
+	if (len >= icsk->icsk_ack.rcv_mss) {
+		icsk->icsk_ack.rcv_mss = min_t(unsigned int, len, tp->advmss);
+		if (skb->truesize) {
+			u32 ratio = ((u64)len << TCP_RMEM_TO_WIN_SCALE) /
+				    skb->truesize;
+
+			if (ratio > 0 && ratio < U8_MAX)
+				tp->scaling_ratio = ratio;
+		}
+		return;
+	}
+	/* Two equal short segments of a plausible size in a row, the
+	 * second not pushed: the path's MSS is smaller than we thought.
+	 */
+	if (len >= TCP_MSS_DEFAULT ||
+	    (len >= TCP_MIN_MSS &&
+	     !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_PSH | TCPHDR_URG |
+					       TCPHDR_FIN | TCPHDR_SYN)))) {
+		icsk->icsk_ack.last_seg_size = len;
+		if (len == lss) {
+			icsk->icsk_ack.rcv_mss = len;
+			return;
+		}
+	}
+	if (icsk->icsk_ack.pending & ICSK_ACK_PUSHED)
+		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED2;
+	icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+}
+
+/* Quick ACKs for the start of a flow: one per two segments the window
+ * holds, at most 16 (tcp_incr_quickack()).
+ */
+static void xtcp_incr_quickack(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned int quick = tcp_sk(sk)->rcv_wnd /
+			     (2 * max_t(u32, icsk->icsk_ack.rcv_mss, 1));
+
+	quick = clamp(quick, 2U, (unsigned int)TCP_MAX_QUICKACKS);
+	if (quick > icsk->icsk_ack.quick)
+		icsk->icsk_ack.quick = quick;
+}
+
+/*
+ * The delayed-ACK engine on data arrival (tcp_event_data_recv()): the
+ * first data starts it with quick ACKs; the ACK timeout (ato) follows
+ * the gaps between arrivals, so a delayed ACK waits about as long as
+ * the next segment is expected to take; a gap longer than the RTO means
+ * the sender restarts, and gets quick ACKs again.
+ */
+static void xtcp_event_data_recv(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 now = tcp_jiffies32;
+
+	if (!icsk->icsk_ack.ato) {
+		xtcp_incr_quickack(sk);
+		icsk->icsk_ack.ato = TCP_ATO_MIN;
+	} else {
+		u32 m = now - icsk->icsk_ack.lrcvtime;
+
+		if (m <= TCP_ATO_MIN / 2)
+			icsk->icsk_ack.ato = (icsk->icsk_ack.ato >> 1) +
+					     TCP_ATO_MIN / 2;
+		else if (m < icsk->icsk_ack.ato)
+			icsk->icsk_ack.ato = min3((icsk->icsk_ack.ato >> 1) + m,
+						  icsk->icsk_rto,
+						  (u32)TCP_DELACK_MAX);
+		else if (m > icsk->icsk_rto)
+			xtcp_incr_quickack(sk);
+	}
+	icsk->icsk_ack.lrcvtime = now;
+}
+
 /* Queue the payload (skb->data at the payload) of an acceptable segment. */
 static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -802,20 +888,8 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		__kfree_skb(skb);
 		return;
 	}
-	if (skb->len > icsk->icsk_ack.rcv_mss)
-		icsk->icsk_ack.rcv_mss = min_t(unsigned int, skb->len,
-					       tp->advmss);
-	/* How much window a byte of buffer buys, from what full segments
-	 * really cost (tcp_measure_rcv_mss()).
-	 */
-	if (skb->len >= icsk->icsk_ack.rcv_mss && skb->truesize) {
-		u32 ratio = ((u64)skb->len << TCP_RMEM_TO_WIN_SCALE) /
-			    skb->truesize;
-
-		if (ratio > 0 && ratio < U8_MAX)
-			tp->scaling_ratio = ratio;
-	}
-	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
+	xtcp_measure_rcv_mss(sk, skb);
+	xtcp_event_data_recv(sk);
 	inet_csk_schedule_ack(sk);
 
 	/* Entirely old: a retransmission of what we have. ACK it now. */
@@ -1140,7 +1214,6 @@ static void xtcp_established(struct sock *sk)
 
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
-	icsk->icsk_ack.quick = 16;
 	tp->lsndtime = tcp_jiffies32;
 	xtcp_current_mss(sk);
 	xtcp_sndbuf_expand(sk);

@@ -308,6 +308,7 @@ static u32 xtcp_in_flight(const struct tcp_sock *tp)
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		      gfp_t gfp)
 {
+	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -375,7 +376,12 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 	skb->ip_summed = CHECKSUM_PARTIAL;
 
 	if (cb->tcp_flags & TCPHDR_ACK) {
-		/* This segment carries the ACK a delayed ACK would send. */
+		/* This segment carries the ACK a delayed ACK would send
+		 * (tcp_event_ack_sent()): one quick ACK spent, if it was one.
+		 */
+		if (icsk->icsk_ack.quick && inet_csk_ack_scheduled(sk) &&
+		    !--icsk->icsk_ack.quick)
+			icsk->icsk_ack.ato = TCP_ATO_MIN;
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK);
 		tp->rcv_wup = tp->rcv_nxt;
 	}
@@ -385,6 +391,12 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		tp->data_segs_out += xtcp_skb_pcount(skb);
 		tp->bytes_sent += skb->len - hdr_size;
 		tp->lsndtime = tcp_jiffies32;
+		/* Data sent within an ACK timeout of data received: a
+		 * reply. Interactive connections delay their ACKs for the
+		 * next reply to carry (tcp_event_data_sent()).
+		 */
+		if (tcp_jiffies32 - icsk->icsk_ack.lrcvtime < icsk->icsk_ack.ato)
+			inet_csk_inc_pingpong_cnt(sk);
 		xtcp_pacing_stamp(sk, skb);
 		xtcp_pacing_sent(sk, skb->len - hdr_size);
 	}

@@ -28,8 +28,16 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 	bool time_to_ack = false;
 
 	if (inet_csk_ack_scheduled(sk)) {
+		/* A full segment unacknowledged, or the reader drained
+		 * short segments: at once, unless interactive (then the
+		 * reply carries it) and only one came.
+		 */
 		if (tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss ||
-		    (copied > 0 && (icsk->icsk_ack.pending & ICSK_ACK_PUSHED)))
+		    (copied > 0 &&
+		     ((icsk->icsk_ack.pending & ICSK_ACK_PUSHED2) ||
+		      ((icsk->icsk_ack.pending & ICSK_ACK_PUSHED) &&
+		       !inet_csk_in_pingpong_mode(sk))) &&
+		     !atomic_read(&sk->sk_rmem_alloc)))
 			time_to_ack = true;
 	}
 	if (copied > 0 && !time_to_ack &&

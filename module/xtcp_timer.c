@@ -311,6 +311,18 @@ static void xtcp_delack_timer_handler(struct sock *sk)
 	}
 	icsk->icsk_ack.pending &= ~ICSK_ACK_TIMER;
 	if (inet_csk_ack_scheduled(sk)) {
+		/* No reply came to carry it: an interactive connection
+		 * stops waiting for replies; otherwise the next delayed
+		 * ACK waits longer (as tcp_delack_timer_handler()).
+		 */
+		if (inet_csk_in_pingpong_mode(sk)) {
+			inet_csk_exit_pingpong_mode(sk);
+			icsk->icsk_ack.ato = TCP_ATO_MIN;
+		} else {
+			icsk->icsk_ack.ato = min3((u32)icsk->icsk_ack.ato << 1,
+						  icsk->icsk_rto,
+						  (u32)TCP_DELACK_MAX);
+		}
 		xtcp_mstamp_refresh(tcp_sk(sk));
 		xtcp_send_ack(sk);
 	}

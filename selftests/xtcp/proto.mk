@@ -71,6 +71,10 @@ TEST_PROGS += send_hystart.sh
 # TCP alongside), stays where the user set it.
 TEST_PROGS += recv_autotune.sh
 TEST_FILES += recv_autotune.py
+# Delayed ACKs as Linux TCP's: quick ACKs at the start, interactive
+# connections' ACKs ride on the replies, the timer when none comes.
+TEST_PROGS += recv_delack.sh
+TEST_FILES += recv_delack.py
 # TSO deferral (module parameter tso_defer, off by default): pending, its
 # skb counts under netem loss vary more than deferral moves them.
 XTCP_PENDING += send_defer.sh

@@ -12,32 +12,22 @@
       Linux TCP: send BYTES in 64 KiB writes, print "sent BYTES".
 """
 
-import ctypes
 import os
 import socket
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from send_sock import family  # noqa: E402
+from send_sock import family, xaccept, xbind  # noqa: E402
 
 
 def server(fam, port, rcvbuf):
-    libc = ctypes.CDLL(None, use_errno=True)
     ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if rcvbuf:
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    sin = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(port),
-                      socket.inet_aton("0.0.0.0"))
-    if libc.bind(ls.fileno(), ctypes.create_string_buffer(sin, len(sin)),
-                 len(sin)) != 0:
-        raise OSError(ctypes.get_errno(), "bind")
+    xbind(ls, "0.0.0.0", port)
     ls.listen(1)
-    fd = libc.accept(ls.fileno(), None, None)
-    if fd < 0:
-        raise OSError(ctypes.get_errno(), "accept")
-    c = socket.socket(fileno=fd)
+    c = xaccept(ls)
     start = c.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
     total = 0
     buf = bytearray(1 << 16)

@@ -67,14 +67,33 @@ def family(name):
         return int(f.read())
 
 
-def xconnect(s, addr, port):
+def _sin_call(fn, s, addr, port):
     libc = ctypes.CDLL(None, use_errno=True)
     sin = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(port),
                       socket.inet_aton(addr))
     buf = ctypes.create_string_buffer(sin, len(sin))
-    if libc.connect(s.fileno(), buf, len(sin)) != 0:
+    if getattr(libc, fn)(s.fileno(), buf, len(sin)) != 0:
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
+
+
+def xconnect(s, addr, port):
+    _sin_call("connect", s, addr, port)
+
+
+def xbind(s, addr, port):
+    """bind() for either family (CPython parses no AF_XTCP address)."""
+    _sin_call("bind", s, addr, port)
+
+
+def xaccept(ls):
+    """accept() for either family: the connection as a socket object."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.accept(ls.fileno(), None, None)
+    if fd < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return socket.socket(fileno=fd)
 
 
 def tcp_info(s):
