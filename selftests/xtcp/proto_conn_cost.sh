@@ -6,7 +6,7 @@
 # 1-byte response, close) runs for a second from each sender family into
 # the same stock Linux TCP receiver over veth, while kprobes count per
 # transaction:
-#  1. route references taken and dropped (dst_release): Linux TCP's
+#  1. route references dropped (dst_release of a route): Linux TCP's
 #     ip_queue_xmit() sends each segment with the socket's route borrowed
 #     under RCU, not referenced; xtcp must not take more than TCP does;
 #  2. sockets freed through an RCU callback (call_rcu(__sk_destruct)):
@@ -31,7 +31,7 @@ hist_off() {	# hist_off EVENT SPEC
 	echo "!hist:$2" >"$TR/events/kprobes/$1/trigger" 2>/dev/null
 }
 
-DST_SPEC="keys=common_pid:vals=hitcount"
+DST_SPEC="keys=common_pid:vals=hitcount if dst != 0"
 RCU_SPEC="keys=func.sym:vals=hitcount"
 
 cleanup() {
@@ -64,7 +64,7 @@ if [ ! -x "$XBENCH" ]; then
 	ktap_finish
 fi
 if [ ! -w $TR/kprobe_events ] ||
-   ! echo "p:$KP_DST dst_release" >>$TR/kprobe_events ||
+   ! echo "p:$KP_DST dst_release dst=%di:x64" >>$TR/kprobe_events ||
    ! echo "p:$KP_RCU call_rcu func=%si:x64" >>$TR/kprobe_events; then
 	for t in $TESTS; do
 		ktap_result 4 "$t" "no kprobe events on dst_release/call_rcu"
@@ -115,9 +115,8 @@ t_rpt=$(per "$t_trans" "$t_rcu") x_rpt=$(per "$x_trans" "$x_rcu")
 echo "# per transaction: dst_release TCP $t_dpt XTCP $x_dpt;" \
 	"call_rcu(__sk_destruct) TCP $t_rpt XTCP $x_rpt"
 
-# 1. One reference more per connection (a retransmission, the input
-# route cached at a different moment) is noise; one per segment is not
-# (a crr connection sends 5 or 6).
+# 1. One reference more per connection (a retransmission, an ARP
+# exchange) is noise; one per segment is not (a crr connection sends 5).
 if awk -v x="$x_dpt" -v t="$t_dpt" 'BEGIN { exit !(x <= t + 1) }'; then
 	ktap_result 0 route_refs_per_connection
 else
