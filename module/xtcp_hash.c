@@ -8,11 +8,14 @@
  * inet_csk_get_port(), so xtcp and the host TCP never both own a port.
  *
  * Writers hold the table lock (BH); readers (the netfilter hook) walk
- * under RCU and take a reference with refcount_inc_not_zero(). Sockets
- * carry SOCK_RCU_FREE, so a socket seen under RCU is not freed under us.
+ * under RCU and take a reference with refcount_inc_not_zero(). As TCP's,
+ * the sockets' slab is SLAB_TYPESAFE_BY_RCU: a socket seen under RCU
+ * stays a socket but may be freed and reused meanwhile, so a reader
+ * checks the keys again once it holds the reference, and the chains are
+ * nulls lists whose end tells a reader that was led onto another chain.
  */
 #include <linux/jhash.h>
-#include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_connection_sock.h>
 #include <net/netns/generic.h>
@@ -40,6 +43,9 @@ static u32 xtcp_lhashfn(__be16 lport)
 	return hash_32((__force u32)lport, XTCP_LHASH_BITS);
 }
 
+/* The nulls value ending lhash chain i: apart from every ehash chain's. */
+#define XTCP_LHASH_NULLS(i)	((1U << XTCP_EHASH_BITS) + (i))
+
 static u32 xtcp_portfn(__be16 lport)
 {
 	return hash_32((__force u32)lport, XTCP_PORTS_BITS);
@@ -60,7 +66,7 @@ int xtcp_hash(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 	struct inet_sock *inet = inet_sk(sk);
-	struct hlist_head *head;
+	struct hlist_nulls_head *head;
 
 	if (sk->sk_state == TCP_CLOSE)
 		return 0;
@@ -76,7 +82,7 @@ int xtcp_hash(struct sock *sk)
 		sock_hold(sk);		/* the table's reference */
 		WRITE_ONCE(xn->ports[xtcp_portfn(inet->inet_sport)],
 			   xn->ports[xtcp_portfn(inet->inet_sport)] + 1);
-		hlist_add_head_rcu(&sk->sk_node, head);
+		__sk_nulls_add_node_rcu(sk, head);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	}
 	spin_unlock_bh(&xn->lock);
@@ -92,14 +98,14 @@ void xtcp_unhash(struct sock *sk)
 	if (!sk_unhashed(sk)) {
 		u32 slot = xtcp_portfn(inet_sk(sk)->inet_sport);
 
-		hlist_del_init_rcu(&sk->sk_node);
+		hlist_nulls_del_init_rcu(&sk->sk_nulls_node);
 		WRITE_ONCE(xn->ports[slot], xn->ports[slot] - 1);
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 		was_hashed = true;
 	}
 	spin_unlock_bh(&xn->lock);
-	/* The caller still holds a reference; RCU readers may still see
-	 * the socket until a grace period passes (SOCK_RCU_FREE).
+	/* The caller still holds a reference. RCU readers may still see
+	 * the socket, or what its memory becomes (SLAB_TYPESAFE_BY_RCU).
 	 */
 	if (was_hashed)
 		__sock_put(sk);
@@ -114,26 +120,33 @@ struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
+	u32 slot = xtcp_ehashfn(xn, daddr, dport, saddr, sport);
+	struct hlist_nulls_node *node;
 	struct sock *sk;
 
-	hlist_for_each_entry_rcu(sk, &xn->ehash[xtcp_ehashfn(xn, daddr, dport,
-							     saddr, sport)],
-				 sk_node) {
+begin:
+	sk_nulls_for_each_rcu(sk, node, &xn->ehash[slot]) {
 		const struct inet_sock *inet = inet_sk(sk);
 
-		if (inet->inet_sport == dport && inet->inet_dport == sport &&
-		    inet->inet_rcv_saddr == daddr &&
-		    inet->inet_daddr == saddr &&
-		    refcount_inc_not_zero(&sk->sk_refcnt)) {
-			/* Re-check: the slot may have been reused. */
-			if (inet->inet_sport == dport &&
-			    inet->inet_dport == sport &&
-			    inet->inet_rcv_saddr == daddr &&
-			    inet->inet_daddr == saddr)
-				return sk;
+		if (inet->inet_sport != dport || inet->inet_dport != sport ||
+		    inet->inet_rcv_saddr != daddr || inet->inet_daddr != saddr)
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
+			goto begin;
+		/* Re-check: the socket may have been freed and reused. */
+		if (unlikely(inet->inet_sport != dport ||
+			     inet->inet_dport != sport ||
+			     inet->inet_rcv_saddr != daddr ||
+			     inet->inet_daddr != saddr ||
+			     !net_eq(sock_net(sk), net))) {
 			sock_put(sk);
+			goto begin;
 		}
+		return sk;
 	}
+	/* Led onto another chain by a socket that moved: start over. */
+	if (get_nulls_value(node) != slot)
+		goto begin;
 	return NULL;
 }
 
@@ -141,31 +154,48 @@ struct sock *xtcp_lookup_ehash(struct net *net, __be32 saddr, __be16 sport,
  * The listener on daddr:dport (an exact local address beats a wildcard
  * one), referenced, or NULL. Caller holds rcu_read_lock().
  */
+static int xtcp_listener_score(const struct sock *sk, const struct net *net,
+			       __be32 daddr, __be16 dport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (inet->inet_sport != dport || sk->sk_state != TCP_LISTEN ||
+	    !net_eq(sock_net(sk), net))
+		return 0;
+	if (inet->inet_rcv_saddr == daddr)
+		return 2;
+	return inet->inet_rcv_saddr ? 0 : 1;
+}
+
 struct sock *xtcp_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
-	struct sock *sk, *best = NULL;
-	int best_score = 0;
+	u32 slot = xtcp_lhashfn(dport);
+	struct hlist_nulls_node *node;
+	struct sock *sk, *best;
+	int score, best_score;
 
-	hlist_for_each_entry_rcu(sk, &xn->lhash[xtcp_lhashfn(dport)], sk_node) {
-		const struct inet_sock *inet = inet_sk(sk);
-		int score;
-
-		if (inet->inet_sport != dport)
-			continue;
-		if (inet->inet_rcv_saddr == daddr)
-			score = 2;
-		else if (!inet->inet_rcv_saddr)
-			score = 1;
-		else
-			continue;
+begin:
+	best = NULL;
+	best_score = 0;
+	sk_nulls_for_each_rcu(sk, node, &xn->lhash[slot]) {
+		score = xtcp_listener_score(sk, net, daddr, dport);
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
 		}
 	}
-	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
-		best = NULL;
+	if (get_nulls_value(node) != XTCP_LHASH_NULLS(slot))
+		goto begin;
+	if (!best)
+		return NULL;
+	if (unlikely(!refcount_inc_not_zero(&best->sk_refcnt)))
+		goto begin;
+	/* Re-check: the listener may have been freed and reused. */
+	if (unlikely(xtcp_listener_score(best, net, daddr, dport) != best_score)) {
+		sock_put(best);
+		goto begin;
+	}
 	return best;
 }
 
@@ -221,9 +251,9 @@ int xtcp_pernet_init(struct net *net)
 	spin_lock_init(&xn->lock);
 	xn->seed = get_random_u32();
 	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
-		INIT_HLIST_HEAD(&xn->ehash[i]);
+		INIT_HLIST_NULLS_HEAD(&xn->ehash[i], i);
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		INIT_HLIST_HEAD(&xn->lhash[i]);
+		INIT_HLIST_NULLS_HEAD(&xn->lhash[i], XTCP_LHASH_NULLS(i));
 	err = xtcp_proc_init_net(net);
 	if (err)
 		return err;
@@ -245,9 +275,9 @@ void xtcp_pernet_exit(struct net *net)
 	 * too, until their timer ends them), so none is left.
 	 */
 	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
-		WARN_ON_ONCE(!hlist_empty(&xn->ehash[i]));
+		WARN_ON_ONCE(!hlist_nulls_empty(&xn->ehash[i]));
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		WARN_ON_ONCE(!hlist_empty(&xn->lhash[i]));
+		WARN_ON_ONCE(!hlist_nulls_empty(&xn->lhash[i]));
 	for (i = 0; i < ARRAY_SIZE(xn->ports); i++)
 		WARN_ON_ONCE(xn->ports[i]);
 }

@@ -152,7 +152,7 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	struct rtable *rt;
 	struct iphdr *iph;
-	int ttl;
+	int ttl, res;
 
 	rcu_read_lock();
 	rt = xtcp_ip_route(sk);
@@ -167,9 +167,12 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -EHOSTUNREACH;
 	}
-	/* A reference of its own: netfilter may queue the skb. */
-	skb_dst_set(skb, dst_clone(&rt->dst));
-	rcu_read_unlock();
+	/* No reference per segment, as ip_queue_xmit(): the route stays
+	 * valid until rcu_read_unlock() below, and whatever keeps the skb
+	 * past that (qdisc, neighbour queue, NF_QUEUE) calls
+	 * skb_dst_force().
+	 */
+	skb_dst_set_noref(skb, &rt->dst);
 
 	skb_push(skb, sizeof(struct iphdr));
 	skb_reset_network_header(skb);
@@ -188,5 +191,7 @@ int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 	skb->priority = READ_ONCE(sk->sk_priority);
 	skb->mark = READ_ONCE(sk->sk_mark);
 	trace_xtcp_ip_queue_xmit(sk, skb);
-	return xtcp_ip_local_out(net, sk, skb);
+	res = xtcp_ip_local_out(net, sk, skb);
+	rcu_read_unlock();
+	return res;
 }

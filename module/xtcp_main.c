@@ -54,8 +54,6 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 	sk->sk_txrehash = READ_ONCE(net->core.sysctl_txrehash);
-	/* Lookups run under RCU only; free after a grace period. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
 
 	inet = inet_sk(sk);
 	inet_assign_bit(NODEFRAG, sk, 0);

@@ -67,6 +67,7 @@ static void xtcp_proc_sock(struct seq_file *f, struct sock *sk, int i)
 static int xtcp_proc_show(struct seq_file *f, void *v)
 {
 	struct xtcp_net *xn = net_generic(seq_file_single_net(f), xtcp_net_id);
+	struct hlist_nulls_node *node;
 	struct sock *sk;
 	int i, n = 0;
 
@@ -77,10 +78,10 @@ static int xtcp_proc_show(struct seq_file *f, void *v)
 	/* The table lock keeps every listed socket alive while we print. */
 	spin_lock_bh(&xn->lock);
 	for (i = 0; i < ARRAY_SIZE(xn->lhash); i++)
-		hlist_for_each_entry(sk, &xn->lhash[i], sk_node)
+		sk_nulls_for_each(sk, node, &xn->lhash[i])
 			xtcp_proc_sock(f, sk, n++);
 	for (i = 0; i < ARRAY_SIZE(xn->ehash); i++)
-		hlist_for_each_entry(sk, &xn->ehash[i], sk_node)
+		sk_nulls_for_each(sk, node, &xn->ehash[i])
 			xtcp_proc_sock(f, sk, n++);
 	spin_unlock_bh(&xn->lock);
 	return 0;

@@ -613,6 +613,10 @@ struct proto xtcp_prot = {
 	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
 	.max_header		= MAX_TCP_HEADER,
 	.obj_size		= sizeof(struct xtcp_sock),
+	/* As tcp_prot: a closed socket's memory is reused at once, not
+	 * after a grace period (lookups re-check what they found).
+	 */
+	.slab_flags		= SLAB_TYPESAFE_BY_RCU,
 	.no_autobind		= true,
 };
 

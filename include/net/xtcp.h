@@ -236,8 +236,12 @@ extern unsigned int xtcp_net_id;
 struct xtcp_net {
 	spinlock_t lock;		/* protects both tables' writers */
 	u32 seed;
-	struct hlist_head ehash[1 << XTCP_EHASH_BITS];
-	struct hlist_head lhash[1 << XTCP_LHASH_BITS];
+	/* nulls lists: sockets are SLAB_TYPESAFE_BY_RCU, and a lookup that
+	 * followed a socket freed and rehashed elsewhere ends on another
+	 * chain's nulls value and starts over.
+	 */
+	struct hlist_nulls_head ehash[1 << XTCP_EHASH_BITS];
+	struct hlist_nulls_head lhash[1 << XTCP_LHASH_BITS];
 	/* Hashed sockets per hash of their local port: early demux passes
 	 * over a segment whose port no xtcp socket has (Linux TCP's) with
 	 * one load instead of hashing its 4-tuple. Written under lock.

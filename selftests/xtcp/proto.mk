@@ -81,3 +81,6 @@ XTCP_PENDING += send_defer.sh
 # RACK-TLP (RFC 8985): tail loss probes, RACK's reorder timer, reordering
 # within reo_wnd not taken for loss.
 TEST_PROGS += send_rack.sh
+# Per short connection (the bench's crr), beside Linux TCP: route
+# references (dst_release) and sockets freed through call_rcu.
+TEST_PROGS += proto_conn_cost.sh
