@@ -350,7 +350,13 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 
 	skb_orphan(skb);
 	skb->sk = sk;
-	skb->destructor = xtcp_wfree;
+	/* A bare ACK frees no room small queues wait for: sock_wfree()
+	 * (one atomic with SOCK_USE_WRITE_QUEUE), as TCP's __sock_wfree.
+	 */
+	if (!skb->len && !(cb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		skb->destructor = sock_wfree;
+	else
+		skb->destructor = xtcp_wfree;
 	refcount_add(skb->truesize, &sk->sk_wmem_alloc);
 
 	th = skb_push(skb, hdr_size);
