@@ -167,6 +167,19 @@ def summary(vals):
     return statistics.median(vals), min(vals), max(vals), len(vals)
 
 
+def csv_row(path, test, metric, label, unit, st, sx, ratio, **extra):
+    """One results.csv row: both senders' summaries (or None) and ratio."""
+    row = dict(section=path, test=test, metric=metric, label=label,
+               unit=unit, base="TCP", cand="XTCP",
+               base_median=st and st[0],
+               base_min=st and st[1], base_max=st and st[2],
+               cand_median=sx and sx[0],
+               cand_min=sx and sx[1], cand_max=sx and sx[2],
+               n=min(st[3] if st else 0, sx[3] if sx else 0), ratio=ratio)
+    row.update(extra)
+    return row
+
+
 def fmt(v):
     if v is None:
         return "-"
@@ -287,17 +300,9 @@ def build(d):
                     test, label, unit, fmt_cell(st), fmt_cell(sx),
                     fmt_ratio(ratio, rlo, rhi), ">= 1" if higher else "<= 1",
                     v))
-                rows.append(dict(section=path, test=test, metric=metric,
-                                 label=label, unit=unit,
-                                 higher_better=int(higher),
-                                 base="TCP", cand="XTCP",
-                                 base_median=st and st[0],
-                                 base_min=st and st[1], base_max=st and st[2],
-                                 cand_median=sx and sx[0],
-                                 cand_min=sx and sx[1], cand_max=sx and sx[2],
-                                 n=min(st[3] if st else 0, sx[3] if sx else 0),
-                                 ratio=ratio, ratio_min=rlo, ratio_max=rhi,
-                                 verdict=v))
+                rows.append(csv_row(path, test, metric, label, unit, st, sx,
+                                    ratio, higher_better=int(higher),
+                                    ratio_min=rlo, ratio_max=rhi, verdict=v))
         nf = [(k, w) for k, w in fails.items() if k[0] == path]
         if nf:
             md.append("")
@@ -413,15 +418,9 @@ def build_why(runs, rows, md):
                 md.append("| %s | %s | %s (%s) | %s | %s | %s |" % (
                     path, test, label, unit, why_cell(st), why_cell(sx),
                     fmt_ratio(ratio, None, None)))
-                rows.append(dict(section=path, test=test, metric=metric,
-                                 label=label, unit=unit, higher_better="",
-                                 base="TCP", cand="XTCP",
-                                 base_median=st and st[0],
-                                 base_min=st and st[1], base_max=st and st[2],
-                                 cand_median=sx and sx[0],
-                                 cand_min=sx and sx[1], cand_max=sx and sx[2],
-                                 n=min(st[3] if st else 0, sx[3] if sx else 0),
-                                 ratio=ratio, verdict="", table="why"))
+                rows.append(csv_row(path, test, metric, label, unit, st, sx,
+                                    ratio, higher_better="", verdict="",
+                                    table="why"))
     md.append("")
 
 
