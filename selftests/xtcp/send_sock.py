@@ -47,7 +47,7 @@ import time
 TCP_NOTSENT_LOWAT = 25
 SIOCOUTQ = 0x5411
 SIOCOUTQNSD = 0x894B
-TCP_INFO_FMT = "BBBBBBBBIIIIIIIIIIIIIIIIIIIIIIIIQQQQIIIIIIQQQQQQQQ"
+TCP_INFO_FMT = "BBBBBBBBIIIIIIIIIIIIIIIIIIIIIIIIQQQQIIIIIIQQQQIIQQ"
 TCP_INFO_NAMES = (
     "state ca_state retransmits probes backoff options wscale flags "
     "rto ato snd_mss rcv_mss unacked sacked lost retrans fackets "
