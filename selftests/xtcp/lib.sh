@@ -45,10 +45,20 @@ ktap_finish() {
 # ktap_fail_all REASON NAME...: a setup step every subtest needs went
 # wrong: report each of them failed, with the reason, and finish.
 ktap_fail_all() {
-	local why=$1 t
-	shift
+	ktap_all 1 "$@"
+}
+
+# ktap_skip_all REASON NAME...: something every subtest needs is missing
+# here: report each of them skipped, with the reason, and finish.
+ktap_skip_all() {
+	ktap_all 4 "$@"
+}
+
+ktap_all() {	# ktap_all 1|4 REASON NAME...
+	local res=$1 why=$2 t
+	shift 2
 	for t in "$@"; do
-		ktap_result 1 "$t" "$why"
+		ktap_result "$res" "$t" "$why"
 	done
 	ktap_finish
 }

@@ -59,25 +59,19 @@ sk_free_per_connection transactions_completed"
 
 ktap_header 4
 if [ "$(id -u)" != 0 ] || ! xtcp_load; then
-	for t in $TESTS; do
-		ktap_result 4 "$t" "needs root and module/xtcp.ko"
-	done
-	ktap_finish
+	# shellcheck disable=SC2086
+	ktap_skip_all "needs root and module/xtcp.ko" $TESTS
 fi
 if [ ! -x "$XBENCH" ]; then
-	for t in $TESTS; do
-		ktap_result 4 "$t" "xbench not built (make -C selftests/xtcp)"
-	done
-	ktap_finish
+	# shellcheck disable=SC2086
+	ktap_skip_all "xbench not built (make -C selftests/xtcp)" $TESTS
 fi
 if [ ! -w $TR/kprobe_events ] ||
    ! echo "p:$KP_DST dst_release dst=%di:x64" >>$TR/kprobe_events ||
    ! echo "p:$KP_RCU call_rcu func=%si:x64" >>$TR/kprobe_events ||
    ! echo "p:$KP_SKF sk_free" >>$TR/kprobe_events; then
-	for t in $TESTS; do
-		ktap_result 4 "$t" "no kprobe events on dst_release/call_rcu/sk_free"
-	done
-	ktap_finish
+	# shellcheck disable=SC2086
+	ktap_skip_all "no kprobe events on dst_release/call_rcu/sk_free" $TESTS
 fi
 # shellcheck disable=SC2086
 veth_pair $NS $NR || ktap_fail_all "cannot create veth pair" $TESTS

@@ -50,10 +50,8 @@ input_drop_releases_socket veth_delete_with_rx_dst loopback_transfer"
 
 ktap_header 8
 if [ "$(id -u)" != 0 ] || ! xtcp_load; then
-	for t in $TESTS; do
-		ktap_result 4 "$t" "needs root and module/xtcp.ko"
-	done
-	ktap_finish
+	# shellcheck disable=SC2086
+	ktap_skip_all "needs root and module/xtcp.ko" $TESTS
 fi
 # shellcheck disable=SC2086
 veth_pair $NA $NB || ktap_fail_all "cannot create veth pair" $TESTS
