@@ -297,7 +297,9 @@ static void xtcp_cubic_on_rto(struct sock *sk)
  * is not time on the curve (RFC 9438 5.8), so the epoch moves by it, as
  * Linux's CUBIC does on CA_EVENT_TX_START. Without this the first ACKs
  * after a pause would find the curve as far along as if the window had
- * been in use all along.
+ * been in use all along. As in Linux, "idle" is measured from the last
+ * send, so a flight drained by one ACK (a peer that coalesced the whole
+ * window) also moves the epoch by about an RTT.
  */
 static void xtcp_cubic_on_tx_start(struct sock *sk)
 {

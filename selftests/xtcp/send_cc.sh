@@ -43,10 +43,10 @@ ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
 ip netns exec $B sysctl -qw net.ipv4.tcp_rmem="4096 4194304 16777216"
 
 PORT=7700
-client() {	# client NAME SCRIPT
+client() {	# client NAME SCRIPT [SERVER_STEPS]
 	local srv rc=0
 	PORT=$((PORT + 1))
-	ip netns exec $B timeout 60 $SOCK server TCP $PORT >/dev/null &
+	ip netns exec $B timeout 60 $SOCK server TCP $PORT "${3:-}" >/dev/null &
 	srv=$!
 	wait_listen $B $PORT 10 || return 1
 	ip netns exec $A timeout 60 $SOCK client XTCP 10.0.1.2 $PORT \
@@ -78,6 +78,17 @@ sys.exit(1)" || { echo "unknown name not ENOENT"; rc=1; }
 	echo
 	return $rc
 }
+
+# The peer of a bulk run reads nothing until the writer is done. A peer
+# that reads owns its socket at times, and segments arriving then are
+# coalesced in the socket backlog and ACKed as one: the whole window in
+# a single ACK. The flight then drains to zero before new data leaves,
+# which CUBIC (as Linux's, CA_EVENT_TX_START) takes for idle since the
+# last send, an RTT each round, and the curve stops in time. A peer that
+# does not read processes each segment as it comes, ACKing every second
+# one (its large SO_RCVLOWAT keeps the unread data from delaying those
+# ACKs, and grows its buffer to hold it).
+PEER_QUIET="pause=10500;lowat=8388608"
 
 # drop_once PORT N: the peer drops the Nth data segment to PORT, once
 # (nth mode: --packet is the 0-based index of the first match).
@@ -115,7 +126,7 @@ cc_case() {
 	# client() takes the next port.
 	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; return 1; }
 	ack_trace_start || { echo "no xtcp:xtcp_ack tracepoint"; return 1; }
-	client "$1" "cc=$2;getcc;bulk=9@20" || rc=1
+	client "$1" "cc=$2;getcc;bulk=9@20" "$PEER_QUIET" || rc=1
 	ack_trace_stop "$TMP/$1.acks"
 	[ $rc = 0 ] && grep -qx "cc $2" "$TMP/$1.cli" || return 1
 	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" "$(dirname "$0")" <<'PYEOF'
@@ -210,7 +221,7 @@ t_cubic_idle() {
 	local rc=0
 	ip netns exec $A sysctl -qw net.ipv4.tcp_slow_start_after_idle=0
 	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; return 1; }
-	client cidle "cc=cubic;bulk=9@20/1.6+4.4" || rc=1
+	client cidle "cc=cubic;bulk=9@20/1.6+4.4" "$PEER_QUIET" || rc=1
 	ip netns exec $A sysctl -qw net.ipv4.tcp_slow_start_after_idle=1
 	[ $rc = 0 ] || return 1
 	python3 - "$TMP/cidle.cli" "$(dirname "$0")" <<'PYEOF'

@@ -24,13 +24,14 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
         cc=NAME (TCP_CONGESTION)  getcc (prints it)
         bulk=SECS@MS[/AT+LEN] (sends for SECS from a thread; prints
                       "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
-                      <unacked>" every MS; with /AT+LEN the writer
+                      <unacked> <notsent_bytes> <sndbuf>" every MS; with /AT+LEN the writer
                       stops writing from AT for LEN seconds)
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
   send_sock.py server FAMILY PORT [STEPS]
       accept one connection and read until EOF (STEPS: pause=MS, read
-      nothing for MS first; rcvbuf=N, set on the listener), print "recv N".
+      nothing for MS first; rcvbuf=N, set on the listener; lowat=N,
+      SO_RCVLOWAT on the accepted socket), print "recv N".
 """
 
 import ctypes
@@ -241,11 +242,11 @@ def client(fam, addr, port, script):
             th.start()
             while th.is_alive():
                 i = tcp_info(s)
-                out("cw %.3f %d %d %d %d %d" % (time.time() - t0,
-                                                i["snd_cwnd"],
-                                                i["snd_ssthresh"],
-                                                i["ca_state"], i["rtt"],
-                                                i["unacked"]))
+                out("cw %.3f %d %d %d %d %d %d %d" % (
+                    time.time() - t0, i["snd_cwnd"], i["snd_ssthresh"],
+                    i["ca_state"], i["rtt"], i["unacked"],
+                    i["notsent_bytes"],
+                    s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)))
                 time.sleep(ms / 1000)
             th.join()
             out("bulk", sent[0])
@@ -269,6 +270,8 @@ def server(fam, port, steps):
     ls.bind(("0.0.0.0", port))
     ls.listen(1)
     c, _ = ls.accept()
+    if "lowat" in opts:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, int(opts["lowat"]))
     if "pause" in opts:
         time.sleep(int(opts["pause"]) / 1000)
     total = 0
