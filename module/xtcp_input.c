@@ -832,17 +832,46 @@ static void xtcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 }
 
 /* Quick ACKs for the start of a flow: one per two segments the window
- * holds, at most 16 (tcp_incr_quickack()).
+ * holds (2 if it holds less), at most max_quick (tcp_incr_quickack()).
  */
-static void xtcp_incr_quickack(struct sock *sk)
+static void xtcp_incr_quickack(struct sock *sk, unsigned int max_quick)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	unsigned int quick = tcp_sk(sk)->rcv_wnd /
 			     (2 * max_t(u32, icsk->icsk_ack.rcv_mss, 1));
 
-	quick = clamp(quick, 2U, (unsigned int)TCP_MAX_QUICKACKS);
+	quick = min(quick ? : 2, max_quick);
 	if (quick > icsk->icsk_ack.quick)
 		icsk->icsk_ack.quick = quick;
+}
+
+/*
+ * Data we already had came again, or data outside the window: the peer
+ * did not see our ACKs (or is probing). Stop delaying them: quick ACKs
+ * again and the connection no longer interactive, so that the ACKs the
+ * peer needs go at once, not with a reply (tcp_enter_quickack_mode()).
+ */
+static void xtcp_enter_quickack_mode(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	xtcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
+	inet_csk_exit_pingpong_mode(sk);
+	icsk->icsk_ack.ato = TCP_ATO_MIN;
+}
+
+/* An unacceptable segment's answer (tcp_send_dupack()): the ACK, at once,
+ * and quick ACKs from now if it repeated data we had.
+ */
+static void xtcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+
+	if (cb->end_seq != cb->seq && before(cb->seq, tcp_sk(sk)->rcv_nxt)) {
+		xtcp_mib_inc(sk, XTCP_MIB_DELAYEDACKLOST);
+		xtcp_enter_quickack_mode(sk);
+	}
+	xtcp_send_ack(sk);
 }
 
 /*
@@ -858,7 +887,7 @@ static void xtcp_event_data_recv(struct sock *sk)
 	u32 now = tcp_jiffies32;
 
 	if (!icsk->icsk_ack.ato) {
-		xtcp_incr_quickack(sk);
+		xtcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
 		icsk->icsk_ack.ato = TCP_ATO_MIN;
 	} else {
 		u32 m = now - icsk->icsk_ack.lrcvtime;
@@ -871,7 +900,7 @@ static void xtcp_event_data_recv(struct sock *sk)
 						  icsk->icsk_rto,
 						  (u32)TCP_DELACK_MAX);
 		else if (m > icsk->icsk_rto)
-			xtcp_incr_quickack(sk);
+			xtcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
 	}
 	icsk->icsk_ack.lrcvtime = now;
 }
@@ -888,18 +917,17 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		__kfree_skb(skb);
 		return;
 	}
-	xtcp_measure_rcv_mss(sk, skb);
-	xtcp_event_data_recv(sk);
 	inet_csk_schedule_ack(sk);
 
-	/* Entirely old: a retransmission of what we have. ACK it now. */
-	if (!after(cb->end_seq, tp->rcv_nxt)) {
-		__kfree_skb(skb);
-		xtcp_ack_snd_check(sk, true);
-		return;
-	}
-	/* Beyond the window: drop, ACK to resynchronise. */
-	if (!before(cb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
+	/* Entirely old: a retransmission of what we have, so our ACK was
+	 * lost. Beyond the window: a probe, or a confused peer. Either way
+	 * drop it and ACK at once, with quick ACKs from now on.
+	 */
+	if (!after(cb->end_seq, tp->rcv_nxt) ||
+	    !before(cb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
+		if (!after(cb->end_seq, tp->rcv_nxt))
+			xtcp_mib_inc(sk, XTCP_MIB_DELAYEDACKLOST);
+		xtcp_enter_quickack_mode(sk);
 		__kfree_skb(skb);
 		xtcp_ack_snd_check(sk, true);
 		return;
@@ -922,6 +950,11 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 
+	/* In sequence: the delayed-ACK engine sees it (tcp_event_data_recv
+	 * runs for new data only; a hole's segments are ACKed at once).
+	 */
+	xtcp_measure_rcv_mss(sk, skb);
+	xtcp_event_data_recv(sk);
 	if (before(cb->seq, tp->rcv_nxt)) {
 		/* Overlaps what we have: keep only the new part. */
 		u32 trim = tp->rcv_nxt - cb->seq;
@@ -1344,7 +1377,7 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			if (cb->tcp_flags & TCPHDR_SYN)
 				xtcp_send_challenge_ack(sk);
 			else
-				xtcp_send_ack(sk);
+				xtcp_send_dupack(sk, skb);
 		}
 		goto drop;
 	}

@@ -120,6 +120,7 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_HYSTARTTRAINCWND] = "TCPHystartTrainCwnd",
 	[XTCP_MIB_HYSTARTDELAYDETECT] = "TCPHystartDelayDetect",
 	[XTCP_MIB_HYSTARTDELAYCWND] = "TCPHystartDelayCwnd",
+	[XTCP_MIB_DELAYEDACKLOST] = "DelayedACKLost",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

@@ -9,12 +9,19 @@
       COUNT times: send one byte, read the one-byte answer, wait
       THINK_MS; print "pure <segments without data this end sent>".
 
+  recv_delack.py replay ADDR PORT COUNT DEV DIR
+      a Linux TCP client: COUNT back-to-back transactions, each request
+      captured as it leaves DEV (AF_PACKET); then, once DIR/go1 exists,
+      sends the last request's frame again (the server already has that
+      byte: old data) and prints "replayed"; closes once DIR/go2 exists.
+
 Pure segments are TCP_INFO's segs_out less data_segs_out: the SYN or
 SYN-ACK, the handshake's ACK, and every ACK not carried by data.
 """
 
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -52,8 +59,82 @@ def client(fam, addr, port, count, think_ms):
     s.close()
 
 
+def waitfile(path, secs=20):
+    t0 = time.time()
+    while not os.path.exists(path):
+        if time.time() - t0 > secs:
+            sys.exit("timeout waiting for " + path)
+        time.sleep(0.01)
+
+
+def tcp_csum(ip):
+    """The frame's TCP checksum, computed in full: a captured outgoing
+    frame may carry only the pseudo-header sum (checksum offload)."""
+    ihl = (ip[0] & 15) * 4
+    tot = struct.unpack("!H", ip[2:4])[0]
+    seg = bytearray(ip[ihl:tot])
+    seg[16:18] = b"\0\0"
+    data = ip[12:20] + struct.pack("!BBH", 0, 6, len(seg)) + seg
+    if len(data) % 2:
+        data += b"\0"
+    c = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while c >> 16:
+        c = (c & 0xffff) + (c >> 16)
+    seg[16:18] = struct.pack("!H", ~c & 0xffff)
+    return ip[:ihl] + bytes(seg)
+
+
+def replay(addr, port, count, dev, dirname):
+    # Frames leaving the host reach ETH_P_ALL taps only.
+    eth_p_all = 0x0003
+    pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                       socket.htons(eth_p_all))
+    pk.bind((dev, eth_p_all))
+    pk.setblocking(False)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+    s.connect((addr, port))
+    lport = s.getsockname()[1]
+    for _ in range(count):
+        s.sendall(b"q")
+        if s.recv(1) != b"r":
+            sys.exit("short answer")
+    last = None
+    while True:
+        try:
+            frame, sa = pk.recvfrom(65536)
+        except BlockingIOError:
+            break
+        if sa[2] != socket.PACKET_OUTGOING or len(frame) < 14 + 40:
+            continue
+        ip = frame[14:]
+        if frame[12:14] != b"\x08\x00":
+            continue
+        ihl = (ip[0] & 15) * 4
+        tot = struct.unpack("!H", ip[2:4])[0]
+        if ip[9] != 6:
+            continue
+        sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+        doff = (ip[ihl + 12] >> 4) * 4
+        if (sport, dport) == (lport, port) and tot > ihl + doff:
+            last = frame[:14] + tcp_csum(ip)
+    if last is None:
+        sys.exit("no request captured")
+    # Let the last answer's delayed ACK go out before the old data comes.
+    time.sleep(0.3)
+    print("ready", flush=True)
+    waitfile(os.path.join(dirname, "go1"))
+    pk.send(last)
+    time.sleep(0.2)
+    print("replayed", flush=True)
+    waitfile(os.path.join(dirname, "go2"))
+    s.close()
+
+
 def main():
-    if sys.argv[1] == "server":
+    if sys.argv[1] == "replay":
+        replay(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5],
+               sys.argv[6])
+    elif sys.argv[1] == "server":
         server(sys.argv[2], int(sys.argv[3]))
     else:
         client(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),

@@ -16,6 +16,11 @@
 #  3. Server, 200 back-to-back transactions from a Linux TCP client: the
 #     answers carry the ACKs of the requests.
 # xtcp's count must be within 2 of Linux TCP's.
+#  4. Server, interactive, then a request it already has comes again (the
+#     Linux TCP client's frame replayed, as if our ACK had been lost): the
+#     ACKs stop waiting for replies (quick ACKs, out of interactive
+#     mode) and DelayedACKLost counts it, for xtcp as for Linux TCP.
+#     Read in /proc/net/{xtcp,tcp}'s quick/pingpong column.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -63,8 +68,78 @@ t_server() {
 	within2 "server, 200 x 0 ms" "${x% *}" "${t% *}"
 }
 
-ktap_header 3
+# proc_ack FILE PORT: "QUICK PINGPONG" of the connection on local PORT
+# in $A (/proc/net/tcp's column "(quick << 1) | pingpong").
+proc_ack() {
+	ip netns exec $A awk -v p="$(printf '%04X' "$2")" \
+		'$4 == "01" && substr($2, 10) == p { print int($15 / 2), $15 % 2; exit }' "$1"
+}
+
+ack_lost() {	# ack_lost FAMILY: $A's DelayedACKLost counter, or "none"
+	local n
+
+	if [ "$1" = XTCP ]; then
+		n=$(snmp DelayedACKLost)
+	else
+		n=$(ip netns exec $A nstat -az TcpExtDelayedACKLost |
+			awk '$1 == "TcpExtDelayedACKLost" { print $2 }')
+	fi
+	[[ "$n" =~ ^[0-9]+$ ]] && echo "$n" || echo none
+}
+
+wait_line() {	# wait_line FILE LINE: up to 20 s
+	local i
+	for i in $(seq 200); do
+		grep -qx "$2" "$1" && return 0
+		sleep 0.1
+	done
+	echo "no \"$2\" from the client:"; cat "$1"
+	return 1
+}
+
+old_case() {	# old_case FAMILY PROCFILE
+	local srv cli pre post c0 c1 rc=0
+
+	PORT=$((PORT + 1))
+	rm -f "$TMP/go1" "$TMP/go2"
+	ip netns exec $A timeout 60 python3 "$RR" server "$1" $PORT \
+		>"$TMP/srv" 2>&1 &
+	srv=$!
+	wait_listen $A $PORT 10 || { kill $srv; return 1; }
+	c0=$(ack_lost "$1")
+	ip netns exec $B timeout 60 python3 "$RR" replay 10.0.1.1 $PORT 50 xp0 \
+		"$TMP" >"$TMP/cli" 2>&1 &
+	cli=$!
+	wait_line "$TMP/cli" ready || rc=1
+	pre=$(proc_ack "$2" $PORT)
+	touch "$TMP/go1"
+	wait_line "$TMP/cli" replayed || rc=1
+	post=$(proc_ack "$2" $PORT)
+	c1=$(ack_lost "$1")
+	touch "$TMP/go2"
+	wait $cli || rc=1
+	wait $srv || rc=1
+	[ "$c0" != none ] && [ "$c1" != none ] && c1="+$((c1 - c0))"
+	echo "$1 server: quick, pingpong before: ${pre:-none}; after the old" \
+	     "data: ${post:-none}; DelayedACKLost $c1"
+	[ $rc = 0 ] && [ "${pre#* }" = 1 ] && [ "${post#* }" = 0 ] &&
+		[ "${post% *}" -gt 0 ] && [ "$c1" = +1 ]
+}
+
+t_old_data() {
+	local rc=0
+
+	# No timestamps: the replayed frame would fail PAWS, a path of its own.
+	ip netns exec $B sysctl -qw net.ipv4.tcp_timestamps=0
+	old_case XTCP /proc/net/xtcp || rc=1
+	old_case TCP /proc/net/tcp || rc=1
+	ip netns exec $B sysctl -qw net.ipv4.tcp_timestamps=1
+	return $rc
+}
+
+ktap_header 4
 ktap_run client_back_to_back_acks_ride_on_requests t_client 200 0
 ktap_run client_think_time_delayed_ack_timer t_client 8 100
 ktap_run server_answers_carry_the_acks t_server
+ktap_run old_data_ends_interactive_acks t_old_data
 ktap_finish
