@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """The congestion-avoidance epoch in send_sock.py's bulk samples, for
 send_cc.sh's checks: the "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
-<unacked>" lines of a run with one reduction."""
+<unacked> <notsent_bytes> <sndbuf>" lines of a run with one reduction."""
 
 import sys
 
 
 def samples(path):
-    return [tuple(float(x) for x in l.split()[1:7])
+    return [tuple(float(x) for x in l.split()[1:9])
             for l in open(path) if l.startswith("cw ")]
 
 

@@ -204,6 +204,17 @@ r = ssth / wloss
 if not lo <= r <= hi:
     print("fail: reduction %.2f not in [%.2f, %.2f]" % (r, lo, hi))
     ok = False
+if not ok:
+    # What the window did, to tell the sender from the path: every
+    # change of ssthresh or ca_state, and cwnd each half second.
+    last, tick = None, -1.0
+    for s in S:
+        key = (s[2], s[3])
+        if key != last or s[0] >= tick + 0.5:
+            print("  t %.3f cwnd %d ssthresh %d ca_state %d rtt %d us "
+                  "unacked %d notsent %d" % (s[0], s[1], min(s[2], 1e9),
+                                             s[3], s[4], s[5], s[6]))
+            last, tick = key, s[0]
 sys.exit(0 if ok else 1)
 PYEOF
 }
