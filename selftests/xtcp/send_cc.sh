@@ -129,7 +129,7 @@ cc_case() {
 	client "$1" "cc=$2;getcc;bulk=9@20" "$PEER_QUIET" || rc=1
 	ack_trace_stop "$TMP/$1.acks"
 	[ $rc = 0 ] && grep -qx "cc $2" "$TMP/$1.cli" || return 1
-	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" "$(dirname "$0")" <<'PYEOF'
+	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" "$(dirname "$0")" <<'PYEOF' ||
 import sys
 sys.path.insert(0, sys.argv[4])
 from send_cc import Epoch, samples
@@ -217,6 +217,16 @@ if not ok:
             last, tick = key, s[0]
 sys.exit(0 if ok else 1)
 PYEOF
+	{
+		# Where segments were lost besides the one planned drop.
+		echo "peer's drops: $(ip netns exec $B iptables -vnL INPUT |
+			awk '$3 == "DROP" { print $1 " by the nth rule" }')," \
+		     "$(ip netns exec $B nstat -az 2>/dev/null |
+			awk '/Drop|Prune|Collapse|OFOQueue/ && $2 > 0 { printf "%s %s ", $1, $2 }')"
+		echo "xtcp: RetransSegs $(snmp RetransSegs) FastRetrans" \
+		     "$(snmp FastRetrans) RTOs $(snmp RTOs)"
+		return 1
+	}
 }
 
 t_reno() { cc_case reno reno; }
