@@ -6,8 +6,8 @@
 # whose minimum RTT is short, up to sk_gso_max_size more
 # (tcp_tso_autosize, net.ipv4.tcp_tso_rtt_log): every skb costs a
 # transmit, a doorbell and a TX completion, and a short path gains nothing
-# from small ones. Each family sends 8 MB over veth to Linux TCP with
-# SO_MAX_PACING_RATE 8 MB/s (pacing alone would give 8 KB skbs); veth
+# from small ones. Each family sends 6 MB over veth to Linux TCP with
+# SO_MAX_PACING_RATE 4 MB/s (pacing alone would give 4 KB skbs); veth
 # counts one packet per GSO skb, so the sender's bytes per device packet
 # is its skb size:
 #  1. xtcp's bytes per skb are at least 0.7 of Linux TCP's (skipped when
@@ -19,8 +19,8 @@
 . "$(dirname "$0")/send_lib.sh"
 
 HELPER=$(dirname "$0")/send_pacing.py
-RATE=8000000
-BYTES=8000000
+RATE=4000000
+BYTES=6000000
 PORT=7540
 TESTS="skb_size_vs_tcp transfers_complete"
 
