@@ -683,14 +683,27 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
 
 /* GSO skbs of about 1 ms at the pacing rate (tcp_tso_autosize), at
  * least two segments: at low rates a 64 KiB skb is a burst of tens of
- * milliseconds that neither fq nor the pacing timer can spread.
+ * milliseconds that neither fq nor the pacing timer can spread. Short
+ * paths get more: up to sk_gso_max_size, halved per
+ * 2^net.ipv4.tcp_tso_rtt_log us of minimum RTT (the whole of it below
+ * 512 us by default), as a burst there costs little and every skb
+ * costs a transmit, a doorbell and a TX completion.
  */
 static u32 xtcp_tso_autosize(const struct sock *sk, unsigned int mss,
 			     u32 max_segs)
 {
+	unsigned int gso_max = READ_ONCE(sk->sk_gso_max_size);
 	unsigned long bytes = READ_ONCE(sk->sk_pacing_rate) >>
 			      READ_ONCE(sk->sk_pacing_shift);
-	unsigned long segs = max(bytes / mss, 2UL);
+	unsigned long segs;
+	u32 r;
+
+	r = tcp_min_rtt(tcp_sk(sk)) >>
+	    READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_tso_rtt_log);
+	if (r < BITS_PER_TYPE(gso_max))
+		bytes += gso_max >> r;
+	bytes = min_t(unsigned long, bytes, gso_max);
+	segs = max(bytes / mss, 2UL);
 
 	return min_t(unsigned long, segs, max_segs);
 }

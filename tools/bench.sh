@@ -70,7 +70,7 @@ for f in results.md summary.md results.csv raw.txt env.txt ratios.svg \
 	rm -f "$dest/$f"
 	[ -e "$work/$f" ] && cp "$work/$f" "$dest/$f"
 done
-# profile-SENDER-veth.txt (bulk) and profile-SENDER-veth-TEST.txt
+# profile-SENDER-PATH.txt (bulk_1x64K) and profile-SENDER-PATH-TEST.txt
 for f in "$work"/profile-*.txt; do
 	[ -e "$f" ] && cp "$f" "$dest/"
 done

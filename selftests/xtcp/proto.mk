@@ -84,3 +84,6 @@ TEST_PROGS += send_rack.sh
 # Per short connection (the bench's crr), beside Linux TCP: route
 # references (dst_release) and sockets freed through call_rcu.
 TEST_PROGS += proto_conn_cost.sh
+# GSO skb size on a short path (tcp_tso_autosize's RTT term): xtcp's bytes
+# per skb over veth at least 0.7 of Linux TCP's beside it (pacing alone: < 0.5).
+TEST_PROGS += send_tso_autosize.sh

@@ -28,8 +28,9 @@
 #                           [--no-profile] [--profile-tests LIST]
 #   --quick   3 repetitions of 1 s, no profile, no swapped driver run
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
-#   --profile-tests LIST  the veth tests to profile (perf record -a -g,
-#             each sender), default bulk_1x64K; turns the profile on
+#   --profile-tests LIST  the tests to profile on veth and igb (perf
+#             record -a -g, each sender; on igb also call counts of the
+#             TX completion path), default bulk_1x64K; turns the profile on
 # Every run also records its retransmissions and segments (TCP_INFO) and
 # the packets its namespace's devices sent (xbench.c): the report's "Why"
 # table, to tell the sender's share of a moved figure from the path's.
@@ -303,36 +304,151 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------------
-# Profile: where the xtcp sender spends its time (and, for comparison,
-# the Linux TCP sender) in one test over veth (bulk_1x64K by default).
-# profile-SENDER-veth.txt is the bulk profile's name, as before; other
-# tests add theirs: profile-SENDER-veth-TEST.txt. Each ends with every
-# symbol's sample count, so two profiles compare per transaction.
+# Profile: where each sender spends the machine's time in one test over
+# one path (veth or igb; bulk_1x64K by default), xtcp and, for
+# comparison, Linux TCP. profile-SENDER-PATH.txt is the bulk_1x64K
+# profile's name, as before; other tests add theirs:
+# profile-SENDER-PATH-TEST.txt. Each ends with every symbol's sample count
+# and the GiB moved, so two profiles compare per GiB
+# (tools/bench/profcmp.py). On igb a second, shorter run counts the calls
+# of the transmit and TX completion functions (kprobes with a histogram by
+# task), the softirqs and the NIC interrupts: on a real NIC skbs are freed
+# late, in the NAPI poll, and the small-queue wakeups that follow are where
+# the two stacks differ.
 
-profile_veth() {	# profile_veth SENDER [TEST]
-	local fam=$1 test=${2:-bulk_1x64K} port=5290 spid data=/tmp/perf-$1.data
-	local f=$out/profile-$1-veth.txt args
+tracefs=/sys/kernel/tracing
+
+# The functions counted on igb; a name the kernel does not have (inlined,
+# or its module not loaded) is left out.
+count_fns="xtcp_wfree tcp_wfree sock_wfree
+xtcp:xtcp_tsq_run tcp_tasklet_func xtcp_tsq_handler tcp_tsq_handler
+xtcp_write_xmit tcp_write_xmit xtcp_transmit_skb __tcp_transmit_skb
+xtcp_ack tcp_ack xtcp_send_ack __tcp_send_ack
+xtcp_igb:xigb_xmit_frame xtcp_igb:xigb_poll xtcp_igb:xigb_clean_tx
+igb:igb_poll run_ksoftirqd net_tx_action"
+
+# count_start: one kprobe per function, each with a histogram of its
+# hits by task. Prints the probes placed.
+count_start() {
+	local f ev
+
+	[ -e "$tracefs/kprobe_events" ] || mount -t tracefs nodev "$tracefs" 2>/dev/null
+	count_stop
+	for f in $count_fns; do
+		ev=xbc_${f#*:}
+		echo "p:xbc/$ev $f" >>"$tracefs/kprobe_events" 2>/dev/null || continue
+		echo 'hist:keys=common_pid.execname:vals=hitcount:size=256' \
+			>"$tracefs/events/xbc/$ev/trigger" 2>/dev/null || continue
+		echo "$ev"
+	done
+}
+
+count_stop() {
+	local t
+
+	[ -d "$tracefs/events/xbc" ] || return 0
+	for t in "$tracefs"/events/xbc/*/trigger; do
+		[ -e "$t" ] || continue
+		sed -n 's/^\(hist:[^ ]*\).*/!\1/p' "$t" | while read -r l; do
+			echo "$l" >"$t"
+		done
+	done
+	grep '^p:xbc/' "$tracefs/kprobe_events" 2>/dev/null | cut -d' ' -f1 |
+		sed 's/^p:/-:/' | while read -r l; do
+		echo "$l" >>"$tracefs/kprobe_events"
+	done
+}
+
+# count_report GIB EVENTS...: each function's hits, per GiB, and by task
+# kind: the sender (xbench), the receiver (xbench-rx), ksoftirqd, an
+# interrupt on an idle CPU (swapper), other.
+count_report() {
+	local gib=$1 ev
+	shift
+
+	printf '# %-24s %10s %10s  %s\n' function calls per_GiB \
+		"by task: xbench xbench-rx ksoftirqd swapper other"
+	for ev in "$@"; do
+		awk -v ev="${ev#xbc_}" -v gib="$gib" '
+			/common_pid:/ {
+				n = $NF; sub(/.*common_pid: */, ""); sub(/ *\[.*/, "")
+				if ($0 == "xbench") k = 1
+				else if ($0 == "xbench-rx") k = 2
+				else if ($0 ~ /^ksoftirqd/) k = 3
+				else if ($0 ~ /^swapper/) k = 4
+				else k = 5
+				c[k] += n; t += n
+			}
+			END {
+				printf "  %-24s %10d %10.0f  %d %d %d %d %d\n", ev, t,
+				       (gib > 0 ? t / gib : 0), c[1], c[2], c[3], c[4], c[5]
+			}' "$tracefs/events/xbc/$ev/hist"
+	done
+}
+
+# softirq_snap: NET_TX, NET_RX and TASKLET counts summed over CPUs, and
+# per CPU.
+softirq_snap() {
+	awk '$1 ~ /^(NET_TX|NET_RX|TASKLET):$/ {
+		s = 0; for (i = 2; i <= NF; i++) s += $i
+		printf "%s %d", $1, s
+		for (i = 2; i <= NF; i++) printf " %d", $i
+		printf "\n"
+	}' /proc/softirqs
+}
+
+# NIC interrupts by vector and CPU (the devices' MSI-X names).
+irq_snap() {
+	awk 'NR > 1 && /(eth|ens|enp|xigb|igb)/ {
+		s = 0; for (i = 2; i <= ncpu + 1; i++) s += $i
+		printf "%s", $NF
+		for (i = 2; i <= ncpu + 1; i++) printf " %d", $i
+		printf "\n"
+	}' ncpu="$(nproc)" /proc/interrupts
+}
+
+# snap_diff BEFORE AFTER: the second minus the first, field by field.
+snap_diff() {
+	awk 'NR == FNR { b[$1] = $0; next }
+	     { split(b[$1], o); printf "  %s", $1
+	       for (i = 2; i <= NF; i++) printf " %d", $i - o[i]
+	       printf "\n" }' "$1" "$2"
+}
+
+mode_field() {	# mode_field FILE KEY: a key=value of xbench's result line
+	grep -m 1 '^mode=' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+profile_path() {	# profile_path PATH SENDER [TEST]
+	local path=$1 fam=$2 test=${3:-bulk_1x64K} port=5290 spid data=/tmp/perf-$2.data
+	local f=$out/profile-$2-$1.txt args sns rns host bytes gib evs
 	local rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children)
 
-	[ "$test" = bulk_1x64K ] || f=$out/profile-$fam-veth-$test.txt
+	case $path in
+	veth) sns=bs rns=br host=10.0.1.2 ;;
+	igb) sns=ws rns=wr host=10.0.3.2 ;;
+	*) echo "run.sh: no profile for path $path" >&2; return 1 ;;
+	esac
+	[ "$test" = bulk_1x64K ] || f=$out/profile-$fam-$path-$test.txt
 	args=$(test_args "$test")
 	# kernel and module symbols come from kallsyms: real addresses there,
 	# and perf report told to use it (the headers' vmlinux is no match)
 	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
 	# the receiver under another name, so the sender's samples stand apart
 	ln -sf "$XBENCH" /tmp/xbench-rx
-	ip netns exec br /tmp/xbench-rx -l -p $port >/dev/null 2>&1 &
+	ip netns exec "$rns" /tmp/xbench-rx -l -p $port >/dev/null 2>&1 &
 	spid=$!
-	wait_listen br $port 10 || { kill $spid; return 1; }
+	wait_listen "$rns" $port 10 || { kill $spid; return 1; }
 	# shellcheck disable=SC2086
 	perf record -a -g -F 499 -q -o "$data" -- \
-		ip netns exec bs "$XBENCH" $args -s "$fam" -H 10.0.1.2 -p $port -t 4 \
+		ip netns exec "$sns" "$XBENCH" $args -s "$fam" -H "$host" -p $port -t 4 \
 		>"$out/.profile-run" 2>&1
-	kill $spid 2>/dev/null
-	wait $spid 2>/dev/null
+	bytes=$(mode_field "$out/.profile-run" bytes)
+	gib=$(awk -v b="${bytes:-0}" 'BEGIN { printf "%.4f", b / 1073741824 }')
 	{
-		echo "# perf record -a -g -F 499, $test over veth, sender $fam -> Linux TCP"
+		echo "# perf record -a -g -F 499, $test over $path, sender $fam -> Linux TCP"
 		echo "# $(grep '^mode=' "$out/.profile-run")"
+		echo "# GiB moved: $gib"
 		echo "# top symbols (self time, all CPUs; swapper is the idle task,"
 		echo "# xbench the sender, xbench-rx the Linux TCP receiver):"
 		"${rep[@]}" -g none --sort comm,sym --percent-limit 0.5 2>/dev/null |
@@ -342,10 +458,48 @@ profile_veth() {	# profile_veth SENDER [TEST]
 		echo "# the top symbols of xbench (sender) and xbench-rx (receiver), with callers:"
 		"${rep[@]}" --comms xbench --sort comm,sym -g caller,0.5,callee,function,percent \
 			--percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 250
-		echo "# every symbol, all CPUs and tasks (the idle loop too): samples, self time"
-		"${rep[@]}" -g none -n --sort sym 2>/dev/null | grep -v '^#' | grep -v '^$'
 	} >"$f"
+	# last in the file, after the counts
+	"${rep[@]}" -g none -n --sort sym 2>/dev/null | grep -v '^#' | grep -v '^$' >"$f.sym"
 	rm -f "$data"
+	if [ "$path" = igb ]; then
+		# Counted apart: the probes would show in the profile.
+		local s0=/tmp/softirq.0 s1=/tmp/softirq.1 i0=/tmp/irq.0 i1=/tmp/irq.1
+		# shellcheck disable=SC2207
+		evs=($(count_start))
+		softirq_snap >$s0
+		irq_snap >$i0
+		# shellcheck disable=SC2086
+		ip netns exec "$sns" "$XBENCH" $args -s "$fam" -H "$host" -p $port -t 2 \
+			>"$out/.count-run" 2>&1
+		softirq_snap >$s1
+		irq_snap >$i1
+		bytes=$(mode_field "$out/.count-run" bytes)
+		gib=$(awk -v b="${bytes:-0}" 'BEGIN { printf "%.4f", b / 1073741824 }')
+		{
+			echo "# calls, counted in a second run of 2 s (kprobes, hist by task):"
+			echo "# $(grep '^mode=' "$out/.count-run")"
+			echo "# GiB moved: $gib"
+			if [ ${#evs[@]} -gt 0 ]; then
+				count_report "$gib" "${evs[@]}"
+			else
+				echo "# (no kprobe could be placed)"
+			fi
+			echo "# softirqs raised in that run: name total per-CPU..."
+			snap_diff $s0 $s1
+			echo "# NIC interrupts in that run: vector per-CPU..."
+			snap_diff $i0 $i1
+		} >>"$f"
+		count_stop
+		rm -f $s0 $s1 $i0 $i1
+	fi
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	{
+		echo "# every symbol, all CPUs and tasks (the idle loop too): samples, self time"
+		cat "$f.sym"
+	} >>"$f"
+	rm -f "$f.sym"
 	say "profile written: $(basename "$f")"
 }
 
@@ -364,8 +518,8 @@ for p in ${paths//,/ }; do
 		bench_path veth bs br 10.0.1.2 5202
 		if [ -n "$profile" ] && command -v perf >/dev/null; then
 			for t in $profile_tests; do
-				profile_veth XTCP "$t"
-				profile_veth TCP "$t"
+				profile_path veth XTCP "$t"
+				profile_path veth TCP "$t"
 			done
 		fi
 		;;
@@ -374,6 +528,12 @@ for p in ${paths//,/ }; do
 		wire_up "$XVM_NIC0" xtcp_igb "$XVM_NIC1" ||
 			{ failed=1; skip_path igb "xtcp_igb wire did not come up"; continue; }
 		bench_path igb ws wr 10.0.3.2 5203
+		if [ -n "$profile" ] && command -v perf >/dev/null; then
+			for t in $profile_tests; do
+				profile_path igb XTCP "$t"
+				profile_path igb TCP "$t"
+			done
+		fi
 		# nothing needs the wire after this; only see whether it frees
 		wire_down 30
 		;;
@@ -409,7 +569,7 @@ for p in ${paths//,/ }; do
 	esac
 done
 say "runs done in $((SECONDS - t0)) s"
-rm -f "$out"/.run "$out"/.err "$out"/.server-* "$out"/.profile-run
+rm -f "$out"/.run "$out"/.err "$out"/.server-* "$out"/.profile-run "$out"/.count-run
 
 python3 "$here/report.py" "$out" || failed=1
 exit $failed
