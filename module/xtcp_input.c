@@ -1746,8 +1746,12 @@ static struct sock *xtcp_demuxed_sk(struct sk_buff *skb,
 	struct sock *sk = skb->sk;
 
 	*looked = false;
-	if (sk && skb->destructor == sock_efree && sk_fullsock(sk) &&
-	    sk->sk_prot == &xtcp_prot) {
+	/* Not sk_fullsock(): an xtcp connection in TIME_WAIT is a full
+	 * socket in that state, and sk_fullsock() says no to it. Left
+	 * attached, TCP's skb_steal_sock() would take it for an
+	 * inet_timewait_sock. sk_prot is in sock_common, valid for any.
+	 */
+	if (sk && skb->destructor == sock_efree && sk->sk_prot == &xtcp_prot) {
 		skb->sk = NULL;
 		skb->destructor = NULL;
 		if (likely(!sk_unhashed(sk))) {

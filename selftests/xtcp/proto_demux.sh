@@ -18,9 +18,13 @@
 #     port is not dropped;
 #  6. a segment dropped at INPUT after its socket was attached releases
 #     that socket (needs nft);
-#  7. deleting the veth under a connection that holds a cached input
+#  7. a segment to an xtcp connection in TIME_WAIT (the peer's FIN again,
+#     our last ACK dropped once) is xtcp's: answered, never handed to
+#     TCP with the socket attached (TCP would take it for its own
+#     timewait sock);
+#  8. deleting the veth under a connection that holds a cached input
 #     route is prompt (no "waiting for ... to become free");
-#  8. xtcp over loopback (skbs keep their route) still works.
+#  9. xtcp over loopback (skbs keep their route) still works.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -46,9 +50,10 @@ trap cleanup EXIT
 
 TESTS="input_not_routed syn_to_listener_accepted non_syn_to_listener_rst
 reassembled_segments_delivered forwarded_past_listener
-input_drop_releases_socket veth_delete_with_rx_dst loopback_transfer"
+input_drop_releases_socket time_wait_segment_answered veth_delete_with_rx_dst
+loopback_transfer"
 
-ktap_header 8
+ktap_header 9
 if [ "$(id -u)" != 0 ] || ! xtcp_load; then
 	# shellcheck disable=SC2086
 	ktap_skip_all "needs root and module/xtcp.ko" $TESTS
@@ -300,6 +305,41 @@ t_loopback() {
 	echo "loopback: xtcp<->xtcp and xtcp->TCP, 512 KiB each way intact"
 }
 
+# xtcp closes first and so ends in TIME_WAIT; B's INPUT drops xtcp's ACK
+# of B's FIN once (the second pure ACK: the first completed the
+# handshake), so B sends its FIN again and early demux attaches the
+# TIME_WAIT socket to it.
+t_timewait() {
+	local port=6111 srv drops i left
+
+	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
+	modprobe xt_statistic 2>/dev/null
+	modprobe xt_length 2>/dev/null
+	ip netns exec $NB iptables -A INPUT -p tcp --dport $port \
+		--tcp-flags ALL ACK -m length --length 40:52 \
+		-m statistic --mode nth --every 1000000 --packet 1 -j DROP ||
+		{ echo "iptables nth rule failed"; return 1; }
+	ip netns exec $NB timeout 20 python3 "$SOCK" server TCP $port \
+		>/dev/null 2>&1 &
+	srv=$!
+	wait_listen $NB $port 10 || { kill $srv; return 1; }
+	ip netns exec $NA timeout 20 python3 "$SOCK" client XTCP 10.0.1.2 \
+		$port "write=1x1000;close" >/dev/null 2>&1 || return 1
+	wait $srv || return 1
+	for i in $(seq 50); do
+		left=$(ip netns exec $NB ss -Htan state last-ack "( sport = :$port )" |
+		       wc -l)
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	drops=$(ip netns exec $NB iptables -vnL INPUT |
+		awk '$3 == "DROP" { print $1 }')
+	ip netns exec $NB iptables -F INPUT
+	echo "ACKs dropped: ${drops:-?}; B's sockets still in LAST-ACK after" \
+	     "$((i / 10)).$((i % 10)) s: $left"
+	[ "${drops:-0}" = 1 ] && [ "$left" = 0 ]
+}
+
 sockets_alive() {
 	awk '/^XtcpSockets:/ { n++; if (n == 2) print $2 }' /proc/net/xtcp_snmp
 }
@@ -355,6 +395,7 @@ else
 	ktap_result 4 input_drop_releases_socket "nft (nf_tables) unavailable"
 fi
 # Deletes A's veth0: the tests after it use only A's loopback.
+ktap_run time_wait_segment_answered t_timewait
 ktap_run veth_delete_with_rx_dst t_veth_del
 ktap_run loopback_transfer t_loopback
 ktap_finish
