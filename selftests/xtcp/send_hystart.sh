@@ -122,18 +122,39 @@ near() {	# near XTCP_EXIT TCP_EXIT: within a factor of 4
 		{ echo "exit $1 vs Linux TCP's $2: beyond a factor of 4"; return 1; }
 }
 
+# The loss counters, to tell how a run that should lose nothing did.
+LOSS="RetransSegs RTOs FastRetrans TCPRackLoss TCPLossProbes"
+loss_counts() {
+	local n
+	for n in $LOSS; do
+		printf '%s ' "$(snmp $n)"
+	done
+}
+
 t_xtcp_hystart_off() {
-	local e max retr0 retr rc=0 tcp_exit=$(tcp_exit)
+	local e max retr0 retr l0 l1 rc=0 tcp_exit=$(tcp_exit)
 	echo 0 >$HY
 	retr0=$(snmp RetransSegs)
+	l0=$(loss_counts)
 	run off XTCP || rc=1
 	echo 1 >$HY
 	[ $rc -eq 0 ] || return 1
 	read -r e _ <<<"$(exit_of off)"
 	retr=$(($(snmp RetransSegs) - retr0))
+	l1=$(loss_counts)
 	max=$(awk '$1 == "cw" && $3 > m { m = $3 } END { print m + 0 }' "$TMP/off")
 	echo "HyStart off: ssthresh ${e:-never set}, cwnd up to $max, $retr retransmitted"
-	[ -z "$e" ] && [ "$retr" -eq 0 ] && [ "$max" -gt $((4 * ${tcp_exit:-69})) ]
+	[ -z "$e" ] && [ "$retr" -eq 0 ] && [ "$max" -gt $((4 * ${tcp_exit:-69})) ] &&
+		return 0
+	# How it lost: counters before/after, the peer's drops, and the
+	# samples (t cwnd ssthresh ca_state rtt_us unacked) around the loss.
+	echo "$LOSS: before $l0, after $l1"
+	echo "peer: $(ip netns exec $B nstat -az 2>/dev/null |
+		awk '/Drop|Prune|Collapse/ && $2 > 0 { printf "%s %s ", $1, $2 }')"
+	awk -v inf=$INF '$1 == "cw" { n++; if ($4 < inf && !f) f = n } { l[n] = $0 }
+		END { for (i = (f > 10 ? f - 10 : 1); i <= f + 5 && i <= n; i++)
+			print l[i] }' "$TMP/off"
+	return 1
 }
 
 t_delay_exit() {
