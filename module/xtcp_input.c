@@ -911,7 +911,7 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-	bool fin, ack_now = false;
+	bool fin, old, ack_now = false;
 
 	if (cb->seq == cb->end_seq) {
 		__kfree_skb(skb);
@@ -923,9 +923,9 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	 * lost. Beyond the window: a probe, or a confused peer. Either way
 	 * drop it and ACK at once, with quick ACKs from now on.
 	 */
-	if (!after(cb->end_seq, tp->rcv_nxt) ||
-	    !before(cb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
-		if (!after(cb->end_seq, tp->rcv_nxt))
+	old = !after(cb->end_seq, tp->rcv_nxt);
+	if (old || !before(cb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
+		if (old)
 			xtcp_mib_inc(sk, XTCP_MIB_DELAYEDACKLOST);
 		xtcp_enter_quickack_mode(sk);
 		__kfree_skb(skb);
