@@ -21,16 +21,7 @@ import socket
 import struct
 import sys
 
-from xtcp_pcap import ipv4_packets
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
+from xtcp_pcap import ipv4_packets, ones_sum as csum
 
 
 def options(raw):

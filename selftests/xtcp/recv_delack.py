@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from send_sock import family, tcp_info, xaccept, xbind, xconnect  # noqa: E402,E501
+from xtcp_pcap import ones_sum  # noqa: E402
 
 
 def pure(s):
@@ -74,12 +75,7 @@ def tcp_csum(ip):
     tot = struct.unpack("!H", ip[2:4])[0]
     seg = bytearray(ip[ihl:tot])
     seg[16:18] = b"\0\0"
-    data = ip[12:20] + struct.pack("!BBH", 0, 6, len(seg)) + seg
-    if len(data) % 2:
-        data += b"\0"
-    c = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while c >> 16:
-        c = (c & 0xffff) + (c >> 16)
+    c = ones_sum(ip[12:20] + struct.pack("!BBH", 0, 6, len(seg)) + bytes(seg))
     seg[16:18] = struct.pack("!H", ~c & 0xffff)
     return ip[:ihl] + bytes(seg)
 

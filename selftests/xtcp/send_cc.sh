@@ -221,8 +221,7 @@ PYEOF
 		# Where segments were lost besides the one planned drop.
 		echo "peer's drops: $(ip netns exec $B iptables -vnL INPUT |
 			awk '$3 == "DROP" { print $1 " by the nth rule" }')," \
-		     "$(ip netns exec $B nstat -az 2>/dev/null |
-			awk '/Drop|Prune|Collapse|OFOQueue/ && $2 > 0 { printf "%s %s ", $1, $2 }')"
+		     "$(peer_drops)"
 		echo "xtcp: RetransSegs $(snmp RetransSegs) FastRetrans" \
 		     "$(snmp FastRetrans) RTOs $(snmp RTOs)"
 		return 1

@@ -149,8 +149,7 @@ t_xtcp_hystart_off() {
 	# How it lost: counters before/after, the peer's drops, and the
 	# samples (t cwnd ssthresh ca_state rtt_us unacked) around the loss.
 	echo "$LOSS: before $l0, after $l1"
-	echo "peer: $(ip netns exec $B nstat -az 2>/dev/null |
-		awk '/Drop|Prune|Collapse/ && $2 > 0 { printf "%s %s ", $1, $2 }')"
+	echo "peer: $(peer_drops)"
 	awk -v inf=$INF '$1 == "cw" { n++; if ($4 < inf && !f) f = n } { l[n] = $0 }
 		END { for (i = (f > 10 ? f - 10 : 1); i <= f + 5 && i <= n; i++)
 			print l[i] }' "$TMP/off"

@@ -56,6 +56,13 @@ send_teardown() {
 	rm -rf "$TMP"
 }
 
+# peer_drops: the peer namespace's nonzero drop counters (nstat: drops,
+# prunes, collapses, out-of-order queueing), for a test's failure report.
+peer_drops() {
+	ip netns exec $B nstat -az 2>/dev/null |
+		awk '/Drop|Prune|Collapse|OFOQueue/ && $2 > 0 { printf "%s %s ", $1, $2 }'
+}
+
 # snmp NAME: an xtcp counter of the SUT namespace (/proc/net/xtcp_snmp).
 snmp() {
 	ip netns exec $A cat /proc/net/xtcp_snmp |

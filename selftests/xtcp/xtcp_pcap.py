@@ -7,6 +7,17 @@ Ethernet link or on "any" (Linux cooked), with their timestamps.
 
 import struct
 
+def ones_sum(data):
+    """The folded 16-bit ones' complement sum of data (RFC 1071): 0xFFFF
+    over a header whose checksum is right, ~sum is the checksum itself."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
 # Link-layer header length and the offset of its EtherType, per link type.
 _LINK = {1: (14, 12),      # DLT_EN10MB
          113: (16, 14)}    # DLT_LINUX_SLL
