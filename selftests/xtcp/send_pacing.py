@@ -4,8 +4,8 @@
 
   send_pacing.py client FAMILY ADDR PORT BYTES RATE
       connect, set SO_MAX_PACING_RATE to RATE bytes/s (0: leave unset),
-      send BYTES, print "info <pacing_rate> <max_pacing_rate>" from
-      TCP_INFO, close.
+      send BYTES, print "info <pacing_rate> <max_pacing_rate> <min_rtt>
+      <rtt>" from TCP_INFO (RTTs in us), close.
   send_pacing.py server PORT
       accept one TCP connection, read to EOF, print
       "recv <bytes> <seconds from the first byte to the last>".
@@ -32,7 +32,8 @@ def client(fam, addr, port, nbytes, rate):
         s.setsockopt(socket.SOL_SOCKET, SO_MAX_PACING_RATE, rate)
     s.sendall(b"p" * nbytes)
     i = tcp_info(s)
-    print("info", i["pacing_rate"], i["max_pacing_rate"], flush=True)
+    print("info", i["pacing_rate"], i["max_pacing_rate"], i["min_rtt"],
+          i["rtt"], flush=True)
     s.close()
     return 0
 

@@ -43,7 +43,7 @@ t_capped() {	# t_capped QDISC PORT
 	out=$(run "$1" "$2" $RATE) || { echo "$out"; return 1; }
 	echo "$out"
 	g=$(awk '/^goodput/ { print $2 }' <<<"$out")
-	read -r _ pr mpr <<<"$(grep '^info' <<<"$out")"
+	read -r _ pr mpr _ <<<"$(grep '^info' <<<"$out")"
 	[ "$mpr" = $RATE ] || { echo "max_pacing_rate $mpr"; return 1; }
 	[ "$pr" -le $RATE ] || { echo "pacing_rate $pr above the cap"; return 1; }
 	[ "$g" -ge $((RATE * 6 / 10)) ] && [ "$g" -le $((RATE * 11 / 10)) ]

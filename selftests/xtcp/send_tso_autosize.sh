@@ -40,7 +40,7 @@ dev_tx() {
 
 # run FAMILY: prints "<bytes per device packet> <bytes received>".
 run() {
-	local fam=$1 srv p0 b0 p1 b1 n
+	local fam=$1 srv p0 b0 p1 b1 n minrtt rtt
 
 	ip netns exec "$B" timeout 30 python3 "$HELPER" server $PORT \
 		>"$TMP/srv.$fam" 2>&1 &
@@ -52,7 +52,9 @@ run() {
 	wait $srv
 	read -r p1 b1 < <(dev_tx "$A" xs0)
 	read -r _ n _ <"$TMP/srv.$fam"
-	echo "# $fam: $((p1 - p0)) packets, $((b1 - b0)) bytes, received ${n:-?}" >&2
+	read -r _ _ _ minrtt rtt _ < <(grep '^info' "$TMP/cli.$fam")
+	echo "# $fam: $((p1 - p0)) packets, $((b1 - b0)) bytes, received ${n:-?};" \
+	     "min_rtt ${minrtt:-?} us, srtt ${rtt:-?} us" >&2
 	[ $((p1 - p0)) -gt 0 ] || return 1
 	echo "$(((b1 - b0) / (p1 - p0))) ${n:-0}"
 }
