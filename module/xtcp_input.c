@@ -380,7 +380,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 		xtcp_adjust_pcount(sk, skb, xtcp_skb_pcount(skb));
 		acked += xtcp_skb_pcount(skb);
 		__skb_unlink(skb, &xp->rtx_queue);
-		xtcp_free_rtx_skb(sk, skb);
+		xtcp_wmem_free_skb(sk, skb);
 	}
 	if (first_sent) {
 		*rtt_us = tcp_stamp_us_delta(now, first_sent);
@@ -1318,8 +1318,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		}
 		xtcp_send_ack(sk);
-		xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
-					 tp->nonagle);
+		xtcp_push_pending_frames(sk);
 		/* Data on a SYN-ACK (no fast open here) is retransmitted
 		 * by the peer after our ACK; drop it.
 		 */
@@ -1510,7 +1509,7 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 push:
 	/* Data or window may let more of ours go. */
 	if (sk->sk_state != TCP_CLOSE)
-		xtcp_push_pending_frames(sk, xtcp_current_mss(sk), tp->nonagle);
+		xtcp_push_pending_frames(sk);
 	return;
 drop:
 	__kfree_skb(skb);

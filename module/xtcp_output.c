@@ -628,40 +628,43 @@ static u32 xtcp_mss_split_point(struct sock *sk, const struct sk_buff *skb,
 	return needed;
 }
 
-/* Off until selftests/xtcp/send_defer.sh measures its effect reliably
- * (pending: skb counts under netem loss vary more than deferral moves them).
- */
-static bool tso_defer;
+/* A switch for experiments: Linux always defers. */
+static bool tso_defer = true;
 module_param(tso_defer, bool, 0644);
-MODULE_PARM_DESC(tso_defer, "defer sub-goal GSO skbs while an ACK is due (default off)");
+MODULE_PARM_DESC(tso_defer, "defer sub-goal GSO skbs while an ACK is due (default on, as Linux)");
 
 /*
  * TSO deferral (tcp_tso_should_defer): when cwnd or the peer's window let
  * only part of a multi-segment skb go and an ACK that frees more is due
- * soon, wait for it rather than send a small GSO skb now. Never for the
- * end of a write (PSH or FIN), in loss recovery, after a pause in
- * sending (1 ms), or when the ACK is more than half an RTT away.
+ * soon, wait for it rather than send a small GSO skb now. Never in loss
+ * recovery, after a pause in sending (1 ms), when a fair share of the
+ * window can go, or when the ACK is more than min(srtt/2, 1 ms) away; an
+ * skb the application may still fill (the queue's tail) waits too,
+ * unless a FIN or a record end closes it.
  */
 static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
-				  u32 in_flight, u32 max_segs,
-				  unsigned int mss)
+				  u32 max_segs, unsigned int mss)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 send_win, cong_win, limit, divisor;
+	u32 send_win, cong_win, limit, divisor, srtt;
 	const struct sk_buff *head;
+	s64 ack_due;
 
-	if (!READ_ONCE(tso_defer) || (cb->tcp_flags & (TCPHDR_PSH | TCPHDR_FIN)))
+	if (!READ_ONCE(tso_defer))
 		return false;
 	if (inet_csk(sk)->icsk_ca_state >= TCP_CA_Recovery)
 		return false;
-	if ((s64)(tp->tcp_wstamp_ns - tp->tcp_clock_cache) < -(s64)NSEC_PER_MSEC)
+	if ((s64)(tp->tcp_clock_cache - tp->tcp_wstamp_ns) > NSEC_PER_MSEC)
 		return false;
 
 	send_win = tcp_wnd_end(tp) - cb->seq;
-	cong_win = (tcp_snd_cwnd(tp) - in_flight) * mss;
+	cong_win = (tcp_snd_cwnd(tp) - xtcp_in_flight(tp)) * mss;
 	limit = min(send_win, cong_win);
-	if (limit >= max_segs * mss || limit >= skb->len)
+	if (limit >= max_segs * mss)
+		return false;
+	/* An skb with data behind it gets no more: send what fits. */
+	if (!skb_queue_is_last(&sk->sk_write_queue, skb) && limit >= skb->len)
 		return false;
 	/* Enough for a fair share of the window: no point waiting. */
 	divisor = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_tso_win_divisor);
@@ -671,14 +674,21 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
 	} else if (limit > 3 * mss) {
 		return false;
 	}
-	/* The oldest unacknowledged segment's ACK is the one to wait for;
-	 * if it left less than half an RTT ago it comes too late.
+	/* The oldest unacknowledged segment's ACK is the one to wait for:
+	 * due one srtt after it left, it must come within the threshold.
 	 */
 	head = skb_peek(&xtcp_sk(sk)->rtx_queue);
 	if (!head)
 		return false;
-	return tp->tcp_mstamp - XTCP_SKB_CB(head)->when_us >=
-	       (tp->srtt_us >> 4);
+	srtt = tp->srtt_us >> 3;
+	ack_due = (s64)(XTCP_SKB_CB(head)->when_us + srtt - tp->tcp_mstamp);
+	if (ack_due > min_t(u32, srtt >> 1, USEC_PER_MSEC))
+		return false;
+	/* Window-limited: the ACK brings the room. */
+	if (cong_win < send_win ? cong_win <= skb->len : send_win <= skb->len)
+		return true;
+	/* Application-limited: wait for more data, if more can come. */
+	return !(cb->tcp_flags & TCPHDR_FIN) && !cb->eor;
 }
 
 /* GSO skbs of about 1 ms at the pacing rate (tcp_tso_autosize), at
@@ -689,13 +699,11 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
  * 512 us by default), as a burst there costs little and every skb
  * costs a transmit, a doorbell and a TX completion.
  */
-static u32 xtcp_tso_autosize(const struct sock *sk, unsigned int mss,
-			     u32 max_segs)
+static u32 xtcp_tso_autosize(const struct sock *sk, unsigned int mss)
 {
 	unsigned int gso_max = READ_ONCE(sk->sk_gso_max_size);
 	unsigned long bytes = READ_ONCE(sk->sk_pacing_rate) >>
 			      READ_ONCE(sk->sk_pacing_shift);
-	unsigned long segs;
 	u32 r;
 
 	r = tcp_min_rtt(tcp_sk(sk)) >>
@@ -703,9 +711,110 @@ static u32 xtcp_tso_autosize(const struct sock *sk, unsigned int mss,
 	if (r < BITS_PER_TYPE(gso_max))
 		bytes += gso_max >> r;
 	bytes = min_t(unsigned long, bytes, gso_max);
-	segs = max(bytes / mss, 2UL);
+	return max(bytes / mss, 2UL);
+}
 
-	return min_t(unsigned long, segs, max_segs);
+/* The most segments one GSO skb of this run may carry (tcp_tso_segs). */
+static u32 xtcp_tso_segs(const struct sock *sk, unsigned int mss)
+{
+	if (!sk_can_gso(sk))
+		return 1;
+	return min(xtcp_tso_autosize(sk, mss), READ_ONCE(sk->sk_gso_max_segs));
+}
+
+/* How many segments cwnd lets go now (tcp_cwnd_test): no more than half
+ * the window in one GSO skb, so that at least two are in flight and the
+ * ACKs of the first clock out the next.
+ */
+static u32 xtcp_cwnd_quota(const struct tcp_sock *tp)
+{
+	u32 in_flight = xtcp_in_flight(tp), cwnd = tcp_snd_cwnd(tp);
+
+	if (in_flight >= cwnd)
+		return 0;
+	return min(max(cwnd >> 1, 1U), cwnd - in_flight);
+}
+
+/*
+ * Move up to amount bytes from the front of the next unsent skb to the
+ * end of skb (tcp_grow_skb): what cwnd lets go then leaves as one GSO
+ * skb even where an earlier split or a short write left the queue in
+ * pieces. Page fragments move, nothing is copied; a next skb left empty
+ * is freed and its PSH, FIN and record end pass to skb.
+ */
+static void xtcp_grow_skb(struct sock *sk, struct sk_buff *skb, u32 amount)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
+	struct skb_shared_info *to, *from;
+	struct sk_buff *next;
+	u32 moved = 0, charge;
+	int i = 0;
+
+	if (cb->eor || skb_queue_is_last(&sk->sk_write_queue, skb))
+		return;
+	next = skb->next;
+	ncb = XTCP_SKB_CB(next);
+	/* A zerocopy skb's pages answer to its own notification. */
+	if (skb_zcopy(skb) || skb_zcopy(next) || skb_headlen(next) ||
+	    skb_cloned(skb) || skb_cloned(next))
+		return;
+	to = skb_shinfo(skb);
+	from = skb_shinfo(next);
+	for (; amount && i < from->nr_frags; i++) {
+		skb_frag_t *f = &from->frags[i];
+		u32 size = min(skb_frag_size(f), amount);
+		bool whole = size == skb_frag_size(f);
+
+		if (skb_can_coalesce(skb, to->nr_frags, skb_frag_page(f),
+				     skb_frag_off(f))) {
+			/* One fragment, one page reference. */
+			skb_frag_size_add(&to->frags[to->nr_frags - 1], size);
+			if (whole)
+				__skb_frag_unref(f, false);
+		} else {
+			if (to->nr_frags >= MAX_SKB_FRAGS)
+				break;
+			to->frags[to->nr_frags] = *f;
+			skb_frag_size_set(&to->frags[to->nr_frags], size);
+			to->nr_frags++;
+			if (!whole)
+				__skb_frag_ref(f);
+		}
+		moved += size;
+		amount -= size;
+		if (!whole) {
+			skb_frag_off_add(f, size);
+			skb_frag_size_sub(f, size);
+			break;
+		}
+	}
+	if (!moved)
+		return;
+	/* Drop the fragments that moved whole. */
+	memmove(from->frags, from->frags + i,
+		(from->nr_frags - i) * sizeof(skb_frag_t));
+	from->nr_frags -= i;
+	to->flags |= from->flags & SKBFL_SHARED_FRAG;
+
+	skb->len += moved;
+	skb->data_len += moved;
+	skb->truesize += moved;
+	next->len -= moved;
+	next->data_len -= moved;
+	next->truesize -= moved;
+	charge = min(moved, ncb->charge);
+	cb->charge += charge;
+	ncb->charge -= charge;
+	cb->end_seq += moved;
+	ncb->seq += moved;
+
+	if (!next->len) {
+		cb->end_seq = ncb->end_seq;
+		cb->tcp_flags |= ncb->tcp_flags;
+		cb->eor = ncb->eor;
+		__skb_unlink(next, &sk->sk_write_queue);
+		xtcp_wmem_free_skb(sk, next);
+	}
 }
 
 /* A sent segment leaves the write queue for the retransmit queue. */
@@ -731,36 +840,51 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 /*
  * Send queued data while the peer's window, the congestion window and
  * Nagle allow, as GSO skbs of up to the device's limit whose segments
- * the device (or the stack's software GSO) cuts at mss. Returns true
- * when data is queued but nothing is in flight to clock it out (the
- * caller arms the zero-window probe).
+ * the device (or the stack's software GSO) cuts at mss. A loss probe
+ * (tcp_write_xmit's push_one == 2) sends one skb, past a full cwnd if
+ * need be, and never defers. Returns true when data is queued but
+ * nothing is in flight to clock it out (the caller arms the zero-window
+ * probe).
  */
-bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
+bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
+		     bool probe, gfp_t gfp)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 max_segs = xtcp_size_goal(sk, mss) / mss;
 	struct sk_buff *skb;
+	u32 max_segs;
 	int reason;
 
 	if (skb_queue_empty(&sk->sk_write_queue))
 		return false;
 	/* The clock for this run: pacing, send times, TS values. */
 	xtcp_mstamp_refresh(tp);
-	max_segs = xtcp_tso_autosize(sk, mss, max_segs);
+	max_segs = xtcp_tso_segs(sk, mss);
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
-		u32 end, in_flight, limit;
+		u32 end, quota, limit;
 
 		if (xtcp_pacing_hold(sk)) {
 			reason = XTCP_HOLD_PACING;
 			goto hold;
 		}
-		xtcp_set_tso_segs(skb, mss);
-		in_flight = xtcp_in_flight(tp);
-		if (in_flight >= tcp_snd_cwnd(tp)) {
-			reason = XTCP_HOLD_CWND;
-			goto hold;
+		quota = min(xtcp_cwnd_quota(tp), max_segs);
+		if (!quota) {
+			if (!probe) {
+				reason = XTCP_HOLD_CWND;
+				goto hold;
+			}
+			quota = 1;
 		}
+		/* Grow only as far as the peer's window reaches: beyond it
+		 * the bytes would be split off again, and the split the SWS
+		 * rule below makes must stay.
+		 */
+		if (skb->len < quota * mss &&
+		    after(tcp_wnd_end(tp), cb->seq + skb->len))
+			xtcp_grow_skb(sk, skb,
+				      min(quota * mss, tcp_wnd_end(tp) - cb->seq) -
+				      skb->len);
+		xtcp_set_tso_segs(skb, mss);
 		end = skb->len > mss ? cb->seq + mss : cb->end_seq;
 		if (after(end, tcp_wnd_end(tp))) {
 			/* Sender SWS avoidance (RFC 1122 4.2.3.4): a part
@@ -779,21 +903,23 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 			goto hold;
 		}
 		if (xtcp_skb_pcount(skb) == 1) {
-			if (!xtcp_nagle_test(tp, skb, mss, nonagle)) {
+			/* Nagle holds only the queue's last segment. */
+			if (!xtcp_nagle_test(tp, skb, mss,
+					     skb_queue_is_last(&sk->sk_write_queue, skb) ?
+					     nonagle : TCP_NAGLE_PUSH)) {
 				reason = (nonagle & TCP_NAGLE_CORK) ?
 					 XTCP_HOLD_CORK : XTCP_HOLD_NAGLE;
 				goto hold;
 			}
 			limit = mss;
 		} else {
-			if (xtcp_tso_should_defer(sk, skb, in_flight, max_segs,
-						  mss)) {
+			if (!probe &&
+			    xtcp_tso_should_defer(sk, skb, max_segs, mss)) {
 				reason = XTCP_HOLD_DEFER;
 				goto hold;
 			}
-			limit = xtcp_mss_split_point(sk, skb, mss,
-						     min(tcp_snd_cwnd(tp) - in_flight,
-							 max_segs), nonagle);
+			limit = xtcp_mss_split_point(sk, skb, mss, quota,
+						     nonagle);
 		}
 		if (skb->len > limit &&
 		    xtcp_fragment(sk, &sk->sk_write_queue, skb, limit, mss,
@@ -820,6 +946,8 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle, gfp_t gfp)
 		if (skb->len < xtcp_skb_pcount(skb) * mss)
 			tp->snd_sml = cb->end_seq;
 		xtcp_event_new_data_sent(sk, skb);
+		if (probe)
+			break;
 	}
 	return false;
 
@@ -832,11 +960,6 @@ hold:
 	 */
 	return !tp->packets_out && reason != XTCP_HOLD_TSQ &&
 	       reason != XTCP_HOLD_PACING;
-}
-
-static bool xtcp_forced_push(const struct tcp_sock *tp)
-{
-	return after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1));
 }
 
 /* The push decision after sendmsg: MSG_MORE and TCP_CORK hold partial
@@ -858,15 +981,16 @@ void xtcp_push(struct sock *sk, int flags, unsigned int mss, int nonagle)
 		nonagle = TCP_NAGLE_CORK;
 
 	trace_xtcp_push(sk, flags, mss, nonagle);
-	xtcp_push_pending_frames(sk, mss, nonagle);
+	__xtcp_push_pending_frames(sk, mss, nonagle);
 }
 
 /* Send what can go now; arm the zero-window probe if nothing can. */
-void xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle)
+void __xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle)
 {
 	if (sk->sk_state == TCP_CLOSE)
 		return;
-	if (xtcp_write_xmit(sk, mss, nonagle, sk_gfp_mask(sk, GFP_ATOMIC)))
+	if (xtcp_write_xmit(sk, mss, nonagle, false,
+			    sk_gfp_mask(sk, GFP_ATOMIC)))
 		xtcp_check_probe_timer(sk);
 }
 
@@ -1034,7 +1158,7 @@ void xtcp_send_fin(struct sock *sk)
 	xp->fin_seq = tp->write_seq;
 	WRITE_ONCE(tp->write_seq, tp->write_seq + 1);
 	xp->fin_queued = true;
-	xtcp_push_pending_frames(sk, xtcp_current_mss(sk), TCP_NAGLE_OFF);
+	__xtcp_push_pending_frames(sk, xtcp_current_mss(sk), TCP_NAGLE_OFF);
 }
 
 /* Re-send one segment from the retransmit queue. */

@@ -232,7 +232,7 @@ static void xtcp_tlp_send_probe(struct sock *sk)
 
 	/* New data if the window lets it go (RFC 8985 7.3). */
 	if (!skb_queue_empty(&sk->sk_write_queue)) {
-		xtcp_write_xmit(sk, mss, TCP_NAGLE_OFF, GFP_ATOMIC);
+		xtcp_write_xmit(sk, mss, TCP_NAGLE_OFF, true, GFP_ATOMIC);
 		if (after(tp->snd_nxt, nxt)) {
 			tp->tlp_retrans = 0;
 			goto probed;

@@ -16,7 +16,8 @@
 #include <net/xtcp.h>
 #include <trace/events/xtcp.h>
 
-static void xtcp_free_skb(struct sock *sk, struct sk_buff *skb)
+/* Free an skb of the write or retransmit queue (tcp_wmem_free_skb). */
+void xtcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 {
 	/* What was charged, not skb->truesize: pulls and trims may have
 	 * changed the latter since.
@@ -30,12 +31,6 @@ static void xtcp_free_skb(struct sock *sk, struct sk_buff *skb)
 	__kfree_skb(skb);
 }
 
-/* Release an acknowledged (or abandoned) skb from the retransmit queue. */
-void xtcp_free_rtx_skb(struct sock *sk, struct sk_buff *skb)
-{
-	xtcp_free_skb(sk, skb);
-}
-
 /* Drop the write, retransmit and out-of-order queues, uncharging them. */
 void xtcp_free_queues(struct sock *sk)
 {
@@ -44,9 +39,9 @@ void xtcp_free_queues(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
-		xtcp_free_skb(sk, skb);
+		xtcp_wmem_free_skb(sk, skb);
 	while ((skb = __skb_dequeue(&xp->rtx_queue)))
-		xtcp_free_skb(sk, skb);
+		xtcp_wmem_free_skb(sk, skb);
 	/* Out-of-order skbs are charged to the receive side. */
 	__skb_queue_purge(&xp->ooo_queue);
 	tp->packets_out = 0;
@@ -90,7 +85,7 @@ static void xtcp_remove_empty_skb(struct sock *sk)
 	    XTCP_SKB_CB(skb)->seq == XTCP_SKB_CB(skb)->end_seq &&
 	    !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN))) {
 		__skb_unlink(skb, &sk->sk_write_queue);
-		xtcp_free_skb(sk, skb);
+		xtcp_wmem_free_skb(sk, skb);
 	}
 }
 
@@ -286,12 +281,12 @@ new_segment:
 			continue;
 
 		/* A full skb: send it if nothing is in the way. */
-		if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1))) {
+		if (xtcp_forced_push(tp)) {
 			XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
 			tp->pushed_seq = tp->write_seq;
-			xtcp_push_pending_frames(sk, mss_now, TCP_NAGLE_PUSH);
+			__xtcp_push_pending_frames(sk, mss_now, TCP_NAGLE_PUSH);
 		} else if (skb == skb_peek(&sk->sk_write_queue)) {
-			xtcp_push_pending_frames(sk, mss_now, tp->nonagle);
+			__xtcp_push_pending_frames(sk, mss_now, tp->nonagle);
 		}
 		continue;
 

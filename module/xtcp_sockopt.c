@@ -64,8 +64,7 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 	case TCP_NODELAY:
 		if (val) {
 			tp->nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
-			xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
-						 tp->nonagle);
+			xtcp_push_pending_frames(sk);
 		} else {
 			tp->nonagle &= ~TCP_NAGLE_OFF;
 		}
@@ -77,8 +76,7 @@ static int xtcp_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 			tp->nonagle &= ~TCP_NAGLE_CORK;
 			if (tp->nonagle & TCP_NAGLE_OFF)
 				tp->nonagle |= TCP_NAGLE_PUSH;
-			xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
-						 tp->nonagle);
+			xtcp_push_pending_frames(sk);
 		}
 		break;
 	case TCP_KEEPIDLE:

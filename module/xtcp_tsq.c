@@ -31,8 +31,7 @@ void xtcp_tsq_write(struct sock *sk)
 				     TCPF_CLOSING | TCPF_CLOSE_WAIT |
 				     TCPF_LAST_ACK)))
 		return;
-	xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
-				 tcp_sk(sk)->nonagle);
+	xtcp_push_pending_frames(sk);
 }
 
 /* From softirq: write now, or let release_cb do it. */

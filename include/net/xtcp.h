@@ -286,6 +286,7 @@ void xtcp_rcv_space_changed(struct sock *sk);
 
 /* xtcp_sendmsg.c */
 int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+void xtcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 void xtcp_free_queues(struct sock *sk);
 
 /* xtcp_recvmsg.c */
@@ -295,9 +296,9 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied);
 
 /* xtcp_output.c */
 void xtcp_push(struct sock *sk, int flags, unsigned int mss, int nonagle);
-void xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle);
+void __xtcp_push_pending_frames(struct sock *sk, unsigned int mss, int nonagle);
 bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
-		     gfp_t gfp);
+		     bool probe, gfp_t gfp);
 void xtcp_entail(struct sock *sk, struct sk_buff *skb, u8 flags);
 void xtcp_xmit_retransmit_queue(struct sock *sk);
 int xtcp_send_probe(struct sock *sk);
@@ -323,6 +324,24 @@ void xtcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr);
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
 void xtcp_mtu_reduced(struct sock *sk);
 u32 xtcp_select_window(struct sock *sk);
+
+/* tcp_push_pending_frames(): the receive path calls this per segment,
+ * so an empty write queue must cost no MSS lookup.
+ */
+static inline void xtcp_push_pending_frames(struct sock *sk)
+{
+	if (!skb_queue_empty(&sk->sk_write_queue))
+		__xtcp_push_pending_frames(sk, xtcp_current_mss(sk),
+					   tcp_sk(sk)->nonagle);
+}
+
+/* Unpushed data past half the peer's largest window is pushed
+ * (forced_push).
+ */
+static inline bool xtcp_forced_push(const struct tcp_sock *tp)
+{
+	return after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1));
+}
 
 /* xtcp_ip_output.c */
 int xtcp_ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
@@ -355,7 +374,6 @@ void xtcp_release_cb(struct sock *sk);
 int xtcp_init_conn(struct sock *sk);
 void xtcp_reset_conn_vars(struct sock *sk);
 void xtcp_syn_recv_timeout(struct sock *sk);
-void xtcp_free_rtx_skb(struct sock *sk, struct sk_buff *skb);
 void xtcp_write_err(struct sock *sk);
 
 /* xtcp_cong.c, xtcp_cubic.c: congestion control, per socket */

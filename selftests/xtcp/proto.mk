@@ -75,9 +75,9 @@ TEST_FILES += recv_autotune.py
 # connections' ACKs ride on the replies, the timer when none comes.
 TEST_PROGS += recv_delack.sh
 TEST_FILES += recv_delack.py
-# TSO deferral (module parameter tso_defer, off by default): pending, its
-# skb counts under netem loss vary more than deferral moves them.
-XTCP_PENDING += send_defer.sh
+# GSO skb sizes when the window limits them: half-cwnd quota, TSO
+# deferral, growing the head skb; beside Linux TCP.
+TEST_PROGS += send_defer.sh
 # RACK-TLP (RFC 8985): tail loss probes, RACK's reorder timer, reordering
 # within reo_wnd not taken for loss.
 TEST_PROGS += send_rack.sh
