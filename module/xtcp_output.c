@@ -875,30 +875,19 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 			}
 			quota = 1;
 		}
-		/* Grow only as far as the peer's window reaches: beyond it
-		 * the bytes would be split off again, and the split the SWS
-		 * rule below makes must stay.
+		/* Even past the window's edge, as tcp_grow_skb: the part
+		 * that does not fit then waits at the head of a full skb
+		 * instead of leaving now as a sliver of its own.
 		 */
-		if (skb->len < quota * mss &&
-		    after(tcp_wnd_end(tp), cb->seq + skb->len))
-			xtcp_grow_skb(sk, skb,
-				      min(quota * mss, tcp_wnd_end(tp) - cb->seq) -
-				      skb->len);
+		if (skb->len < quota * mss)
+			xtcp_grow_skb(sk, skb, quota * mss - skb->len);
 		xtcp_set_tso_segs(skb, mss);
+		/* The first segment must fit the peer's window
+		 * (tcp_snd_wnd_test); less than that waits for the window
+		 * to open, or for the persist timer to send what fits.
+		 */
 		end = skb->len > mss ? cb->seq + mss : cb->end_seq;
 		if (after(end, tcp_wnd_end(tp))) {
-			/* Sender SWS avoidance (RFC 1122 4.2.3.4): a part
-			 * that fits may go if it is at least half the
-			 * largest window the peer offered.
-			 */
-			u32 usable = tcp_wnd_end(tp) - cb->seq;
-
-			if (!before(tcp_wnd_end(tp), cb->seq) && skb->len &&
-			    usable && usable < skb->len &&
-			    usable >= (tp->max_window >> 1) &&
-			    !xtcp_fragment(sk, &sk->sk_write_queue, skb,
-					   usable, mss, gfp))
-				continue;
 			reason = XTCP_HOLD_RWND;
 			goto hold;
 		}

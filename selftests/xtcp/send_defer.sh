@@ -21,9 +21,23 @@
 #  2. with deferral (module parameter tso_defer, on by default as in
 #     Linux) xtcp sends at most 3/4 of the data skbs it sends without
 #     (measured: 0.2-0.7);
-#  3. xtcp's bytes per data skb are within a factor 1.5 of Linux TCP's
-#     on the same path;
-#  4. every transfer arrives intact (count and SHA-256).
+#  3. xtcp's bytes per data skb are within a factor 2 of Linux TCP's on
+#     the same path (measured XTCP/TCP 0.95-1.59 over 20 runs: Linux's
+#     own count varies from 165 to 274 skbs; 0.40-0.74 on 21e2c9f's
+#     module, where cases 1, 2 and 4 fail);
+#
+# Last, the peer reads through a 64 KiB SO_RCVBUF: the transfer is
+# receive-window-limited, and the window's right edge falls anywhere in
+# a segment. Linux does not send the bytes up to the edge as a sliver of
+# their own: tcp_grow_skb joins them to the next skb, which waits for
+# the window (nor does it send a part of a segment that fits, as RFC
+# 1122's sender SWS rule would allow; the persist timer does that):
+#  4. xtcp's sub-MSS data skbs are at most max(5, twice Linux TCP's)
+#     (measured: 2 against 1-2; 23-84 with growth stopped at the edge,
+#     44 on 21e2c9f's module);
+#  5. every transfer arrives intact (count and SHA-256).
+# A measured run that retransmitted anything is run again (up to three
+# tries, each reported): the cases are about a path without loss.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -51,7 +65,7 @@ peer_delay delay 0ms limit 10000
 # defers) would decide the skb counts instead.
 echo 100000 >$BACKLOG
 
-ktap_header 4
+ktap_header 5
 
 # first_skbs FAM PORT: the lengths of the first two data skbs FAM hands
 # to xs0 for one 1 MB write on a fresh connection.
@@ -95,24 +109,57 @@ retrans() {
 	fi
 }
 
-# skbs FAM DEFER PORT: "<data skbs> <their bytes> <retransmitted
-# segments>" handed to xs0 while FAM sends BYTES to the peer, with
-# tso_defer set to DEFER.
-skbs() {
-	local rc r0
+# losses: xtcp's loss counters, for a report when a run retransmitted.
+LOSS="RTOs FastRetrans TCPLossProbes TCPRackLoss"
+losses() {
+	local c
+	for c in $LOSS; do
+		printf '%s=%s ' "$c" "$(snmp "$c")"
+	done
+}
+
+# skbs_once FAM DEFER PORT: "<data skbs> <their bytes> <retransmitted
+# segments> <sub-MSS data skbs>" handed to xs0 while FAM sends BYTES to
+# the peer, with tso_defer set to DEFER.
+skbs_once() {
+	local rc r0 tag=$1.$2.$3
+
 	echo "$2" >$PARAM
 	r0=$(retrans "$1")
+	echo "# $1 tso_defer=$2 port $3, before: $(losses)" >"$TMP/l.$tag"
 	trace_devq_start xs0 || return 1
-	one_way $B TCP $A "$1" 10.0.1.2 "$3" $BYTES >"$TMP/x.$1.$2" 2>&1
+	one_way $B TCP $A "$1" 10.0.1.2 "$3" $BYTES >"$TMP/x.$tag" 2>&1
 	rc=$?
-	trace_devq_stop "$TMP/q.$1.$2"
+	trace_devq_stop "$TMP/q.$tag"
 	if [ $rc != 0 ]; then
-		sed 's/^/# /' "$TMP/x.$1.$2" >&2
+		sed 's/^/# /' "$TMP/x.$tag" >&2
 		return 1
 	fi
+	echo "# after: $(losses)peer drops: $(peer_drops)" >>"$TMP/l.$tag"
 	# Data skbs: longer than a bare ACK with options.
 	awk -v r=$(($(retrans "$1") - r0)) \
-		'$1 > 200 { n++; b += $1 } END { print n + 0, b + 0, r }' "$TMP/q.$1.$2"
+		'$1 > 200 { n++; b += $1 } $1 > 200 && $1 < 1448 + 66 { s++ }
+		 END { print n + 0, b + 0, r, s + 0 }' "$TMP/q.$tag"
+}
+
+# skbs FAM DEFER PORT: skbs_once on a run that retransmitted nothing,
+# up to three tries. The veth delivers segments sent from two CPUs into
+# two CPUs' input queues, which can reorder them; a sender that then
+# retransmits (xtcp did, in about one run in ten, Linux TCP not in the
+# same runs) is in loss recovery, which never defers, and the run
+# measures that instead. Each retry is reported with the loss counters
+# of the run it replaces.
+skbs() {
+	local try out r
+
+	for try in 0 1 2; do
+		out=$(skbs_once "$1" "$2" $(($3 + 10 * try))) || return 1
+		read -r _ _ r _ <<<"$out"
+		[ "$r" = 0 ] && break
+		echo "# $1 tso_defer=$2 retransmitted $r segments, run again:" >&2
+		sed 's/^/# /' "$TMP/l.$1.$2.$(($3 + 10 * try))" >&2
+	done
+	echo "$out"
 }
 
 fail=0
@@ -135,10 +182,25 @@ fi
 if [ "$n_on" -gt 0 ] && [ "$n_tcp" -gt 0 ]; then
 	x=$((b_on / n_on))
 	t=$((b_tcp / n_tcp))
-	[ $((x * 3)) -ge $((t * 2)) ] && [ $((x * 2)) -le $((t * 3)) ]
+	[ $((x * 2)) -ge "$t" ] && [ "$x" -le $((t * 2)) ]
 	ktap_result $? bytes_per_skb_as_tcp "XTCP $x B per skb, TCP $t B"
 else
 	ktap_result 1 bytes_per_skb_as_tcp "no data skbs recorded"
+fi
+
+ONE_WAY_SERVER_ARGS="-R 65536"
+w_x=$(skbs XTCP 1 7604) || fail=1
+w_t=$(skbs TCP 1 7605) || fail=1
+unset ONE_WAY_SERVER_ARGS
+read -r n_wx _ _ s_wx <<<"${w_x:-0 0 0 0}"
+read -r n_wt _ _ s_wt <<<"${w_t:-0 0 0 0}"
+if [ "$n_wx" -gt 0 ] && [ "$n_wt" -gt 0 ]; then
+	lim=$((2 * s_wt > 5 ? 2 * s_wt : 5))
+	[ "$s_wx" -le $lim ]
+	ktap_result $? window_edge_no_slivers \
+		"sub-MSS data skbs: XTCP $s_wx of $n_wx, TCP $s_wt of $n_wt"
+else
+	ktap_result 1 window_edge_no_slivers "no data skbs recorded"
 fi
 
 [ $fail = 0 ]

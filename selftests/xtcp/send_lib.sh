@@ -110,13 +110,15 @@ trace_devq_stop() {
 
 # one_way SERVER_NS SERVER_FAM CLIENT_NS CLIENT_FAM ADDR PORT BYTES [ARGS]:
 # the client sends BYTES, the server sends nothing; the server's "recv"
-# must equal the client's "sent" (count and SHA-256).
+# must equal the client's "sent" (count and SHA-256). ARGS go to the
+# client, ONE_WAY_SERVER_ARGS (if set) to the server.
 one_way() {
 	local sns=$1 sfam=$2 cns=$3 cfam=$4 addr=$5 port=$6 n=$7 tmp rc
 	shift 7
 	tmp=$(mktemp -d)
+	# shellcheck disable=SC2086
 	ip netns exec "$sns" timeout 120 "$SEND_XC" -l -s "$sfam" -p "$port" \
-		-n 0 -t 30 "$addr" >"$tmp/srv" 2>&1 &
+		-n 0 -t 30 ${ONE_WAY_SERVER_ARGS:-} "$addr" >"$tmp/srv" 2>&1 &
 	local srv=$!
 	wait_listen "$sns" "$port" 10 || { echo "no listener"; rm -rf "$tmp"; return 1; }
 	ip netns exec "$cns" timeout 120 "$SEND_XC" -s "$cfam" -p "$port" \
