@@ -20,7 +20,7 @@
 # slivers:
 #  2. with deferral (module parameter tso_defer, on by default as in
 #     Linux) xtcp sends at most 3/4 of the data skbs it sends without
-#     (measured: 0.2-0.7);
+#     (measured: 0.24-0.71 over 19 runs);
 #  3. xtcp's bytes per data skb are within a factor 2 of Linux TCP's on
 #     the same path (measured XTCP/TCP 0.95-1.59 over 20 runs: Linux's
 #     own count varies from 165 to 274 skbs; 0.40-0.74 on 21e2c9f's
