@@ -1507,9 +1507,10 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 
 push:
-	/* Data or window may let more of ours go. */
-	if (sk->sk_state != TCP_CLOSE)
-		xtcp_push_pending_frames(sk);
+	/* Data or window may let more of ours go (not once closed:
+	 * __xtcp_push_pending_frames checks).
+	 */
+	xtcp_push_pending_frames(sk);
 	return;
 drop:
 	__kfree_skb(skb);

@@ -444,6 +444,20 @@ void xtcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr)
 		tp->retrans_out -= decr;
 }
 
+/* Page bytes moved from one queued skb to another take their truesize
+ * and, up to what the source was charged, their charge along.
+ */
+static void xtcp_move_charge(struct sk_buff *to, struct sk_buff *from,
+			     u32 bytes)
+{
+	u32 charge = min(bytes, XTCP_SKB_CB(from)->charge);
+
+	to->truesize += bytes;
+	from->truesize -= bytes;
+	XTCP_SKB_CB(to)->charge += charge;
+	XTCP_SKB_CB(from)->charge -= charge;
+}
+
 /*
  * Split skb at len: the head keeps len bytes, the tail goes after it on
  * the same queue with the same scoreboard state. Page fragments move
@@ -481,12 +495,7 @@ int xtcp_fragment(struct sock *sk, struct sk_buff_head *queue,
 
 	moved = skb->len - len - nsize;
 	skb_split(skb, buff, len);
-	/* The moved page bytes, and what they were charged, go along. */
-	buff->truesize += moved;
-	skb->truesize -= moved;
-	moved = min(moved, cb->charge);
-	ncb->charge += moved;
-	cb->charge -= moved;
+	xtcp_move_charge(buff, skb, moved);
 	buff->ip_summed = CHECKSUM_PARTIAL;
 
 	ncb->seq = cb->seq + len;
@@ -747,7 +756,7 @@ static void xtcp_grow_skb(struct sock *sk, struct sk_buff *skb, u32 amount)
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
 	struct skb_shared_info *to, *from;
 	struct sk_buff *next;
-	u32 moved = 0, charge;
+	u32 moved = 0;
 	int i = 0;
 
 	if (cb->eor || skb_queue_is_last(&sk->sk_write_queue, skb))
@@ -798,13 +807,9 @@ static void xtcp_grow_skb(struct sock *sk, struct sk_buff *skb, u32 amount)
 
 	skb->len += moved;
 	skb->data_len += moved;
-	skb->truesize += moved;
 	next->len -= moved;
 	next->data_len -= moved;
-	next->truesize -= moved;
-	charge = min(moved, ncb->charge);
-	cb->charge += charge;
-	ncb->charge -= charge;
+	xtcp_move_charge(skb, next, moved);
 	cb->end_seq += moved;
 	ncb->seq += moved;
 
