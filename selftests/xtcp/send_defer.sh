@@ -109,15 +109,6 @@ retrans() {
 	fi
 }
 
-# losses: xtcp's loss counters, for a report when a run retransmitted.
-LOSS="RTOs FastRetrans TCPLossProbes TCPRackLoss"
-losses() {
-	local c
-	for c in $LOSS; do
-		printf '%s=%s ' "$c" "$(snmp "$c")"
-	done
-}
-
 # skbs_once FAM DEFER PORT: "<data skbs> <their bytes> <retransmitted
 # segments> <sub-MSS data skbs>" handed to xs0 while FAM sends BYTES to
 # the peer, with tso_defer set to DEFER.
@@ -126,7 +117,7 @@ skbs_once() {
 
 	echo "$2" >$PARAM
 	r0=$(retrans "$1")
-	echo "# $1 tso_defer=$2 port $3, before: $(losses)" >"$TMP/l.$tag"
+	echo "# $1 tso_defer=$2 port $3, before: $(loss_counts)" >"$TMP/l.$tag"
 	trace_devq_start xs0 || return 1
 	one_way $B TCP $A "$1" 10.0.1.2 "$3" $BYTES >"$TMP/x.$tag" 2>&1
 	rc=$?
@@ -135,7 +126,7 @@ skbs_once() {
 		sed 's/^/# /' "$TMP/x.$tag" >&2
 		return 1
 	fi
-	echo "# after: $(losses)peer drops: $(peer_drops)" >>"$TMP/l.$tag"
+	echo "# after: $(loss_counts)peer drops: $(peer_drops)" >>"$TMP/l.$tag"
 	# Data skbs: longer than a bare ACK with options.
 	awk -v r=$(($(retrans "$1") - r0)) \
 		'$1 > 200 { n++; b += $1 } $1 > 200 && $1 < 1448 + 66 { s++ }

@@ -122,15 +122,6 @@ near() {	# near XTCP_EXIT TCP_EXIT: within a factor of 4
 		{ echo "exit $1 vs Linux TCP's $2: beyond a factor of 4"; return 1; }
 }
 
-# The loss counters, to tell how a run that should lose nothing did.
-LOSS="RetransSegs RTOs FastRetrans TCPRackLoss TCPLossProbes"
-loss_counts() {
-	local n
-	for n in $LOSS; do
-		printf '%s ' "$(snmp $n)"
-	done
-}
-
 t_xtcp_hystart_off() {
 	local e max retr0 retr l0 l1 rc=0 tcp_exit=$(tcp_exit)
 	echo 0 >$HY
@@ -148,7 +139,8 @@ t_xtcp_hystart_off() {
 		return 0
 	# How it lost: counters before/after, the peer's drops, and the
 	# samples (t cwnd ssthresh ca_state rtt_us unacked) around the loss.
-	echo "$LOSS: before $l0, after $l1"
+	echo "loss counters before: $l0"
+	echo "after: $l1"
 	echo "peer: $(peer_drops)"
 	awk -v inf=$INF '$1 == "cw" { n++; if ($4 < inf && !f) f = n } { l[n] = $0 }
 		END { for (i = (f > 10 ? f - 10 : 1); i <= f + 5 && i <= n; i++)

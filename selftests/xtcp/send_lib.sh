@@ -63,6 +63,15 @@ peer_drops() {
 		awk '/Drop|Prune|Collapse|OFOQueue/ && $2 > 0 { printf "%s %s ", $1, $2 }'
 }
 
+# loss_counts: xtcp's loss counters in the SUT namespace as NAME=VALUE
+# pairs, to tell how a run that should lose nothing did.
+loss_counts() {
+	local n
+	for n in RetransSegs RTOs FastRetrans TCPRackLoss TCPLossProbes; do
+		printf '%s=%s ' "$n" "$(snmp "$n")"
+	done
+}
+
 # snmp NAME: an xtcp counter of the SUT namespace (/proc/net/xtcp_snmp).
 snmp() {
 	ip netns exec $A cat /proc/net/xtcp_snmp |
