@@ -236,7 +236,8 @@ static bool xtcp_sack_split(struct sock *sk, struct sk_buff *skb, u32 start,
  * blocks outside (snd_una, snd_nxt] are ignored.
  */
 
-static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
+static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb,
+			 u32 *reord)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -279,7 +280,7 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb)
 				cb->retrans_out = 0;
 				tp->retrans_out -= pcount;
 			}
-			xtcp_rack_advance(sk, skb, now, prior_fack);
+			xtcp_rack_advance(sk, skb, now, prior_fack, reord);
 			newly = true;
 		}
 	}
@@ -334,7 +335,7 @@ static long xtcp_ts_rtt_us(const struct sock *sk, u32 ecr)
 }
 
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
-				long *ca_rtt_us, u32 prior_fack)
+				long *ca_rtt_us, u32 prior_fack, u32 *reord)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	u64 now = tcp_sk(sk)->tcp_mstamp;
@@ -376,7 +377,7 @@ static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 			break;
 		}
 		if (!cb->sacked)
-			xtcp_rack_advance(sk, skb, now, prior_fack);
+			xtcp_rack_advance(sk, skb, now, prior_fack, reord);
 		xtcp_adjust_pcount(sk, skb, xtcp_skb_pcount(skb));
 		acked += xtcp_skb_pcount(skb);
 		__skb_unlink(skb, &xp->rtx_queue);
@@ -427,6 +428,7 @@ static void xtcp_fast_retransmit(struct sock *sk, bool mark_head)
 
 	if (!skb)
 		return;
+	xtcp_init_undo(sk);
 	xtcp_cong_on_loss(sk);
 	inet_csk(sk)->icsk_ca_state = TCP_CA_Recovery;
 	tp->high_seq = tp->snd_nxt;
@@ -460,30 +462,88 @@ void xtcp_loss_recovery(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	bool rack = xtcp_rack_enabled(sk);
 
-	if (!(rack ? xtcp_rack_mark_lost(sk) : xtcp_sack_mark_lost(sk)))
-		return;
+	bool marked = rack ? xtcp_rack_mark_lost(sk) : xtcp_sack_mark_lost(sk);
+
 	if (icsk->icsk_ca_state != TCP_CA_Recovery &&
 	    icsk->icsk_ca_state != TCP_CA_Loss) {
-		xtcp_fast_retransmit(sk, !rack);
+		if (marked || tcp_sk(sk)->lost_out)
+			xtcp_fast_retransmit(sk, !rack);
 		return;
 	}
-	xtcp_xmit_retransmit_queue(sk);
+	if (marked)
+		xtcp_xmit_retransmit_queue(sk);
 }
 
-/* A D-SACK (RFC 2883): the first block lies below the cumulative ACK or
- * inside the second.
+/*
+ * A D-SACK (RFC 2883): the first block lies below the cumulative ACK or
+ * inside the second. Taken as evidence only if plausible, as
+ * tcp_check_dsack: within the largest window, and no more duplicates
+ * reported in all than segments retransmitted. It then counts off the
+ * recovery's retransmissions (undo_retrans) and, unless it only answers
+ * a loss probe, says the path reorders (RFC 8985 6.2) and asks RACK for
+ * a wider window. Returns true for a D-SACK so taken.
  */
-static bool xtcp_ack_has_dsack(const struct sk_buff *skb, u32 ack)
+static bool xtcp_check_dsack(struct sock *sk, const struct sk_buff *skb,
+			     u32 ack)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_sack_block blk[2];
-	int n = xtcp_parse_sack(skb, blk, ARRAY_SIZE(blk));
+	u32 start, end, len, dups;
+	int n;
 
+	if (!tp->rx_opt.sack_ok)
+		return false;
+	n = xtcp_parse_sack(skb, blk, ARRAY_SIZE(blk));
 	if (!n)
 		return false;
-	if (before(blk[0].start_seq, ack))
-		return true;
-	return n > 1 && !before(blk[0].start_seq, blk[1].start_seq) &&
-	       !after(blk[0].end_seq, blk[1].end_seq);
+	start = blk[0].start_seq;
+	end = blk[0].end_seq;
+	if (!before(start, ack) &&
+	    (n < 2 || before(start, blk[1].start_seq) ||
+	     after(end, blk[1].end_seq)))
+		return false;
+	len = end - start;
+	if (!before(start, end) || len > tp->max_window)
+		return false;
+	dups = DIV_ROUND_UP(len, max_t(u32, tp->mss_cache, 1));
+	tp->dsack_dups += dups;
+	if (tp->dsack_dups > tp->total_retrans)
+		return false;
+	xtcp_mib_inc(sk, XTCP_MIB_DSACKRECV);
+
+	if (!(tp->tlp_high_seq && tp->tlp_high_seq == end &&
+	      len <= tp->mss_cache)) {
+		if (!tp->reord_seen) {
+			tp->reord_seen++;
+			xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
+		}
+		tp->rack.dsack_seen = 1;
+	}
+	if (tp->undo_marker && tp->undo_retrans > 0 &&
+	    after(end, tp->undo_marker))
+		tp->undo_retrans = max_t(int, 0, tp->undo_retrans - dups);
+	return true;
+}
+
+/* Reordering this ACK revealed (xtcp_rack_advance's lowest start). */
+static void xtcp_ack_reordering(struct sock *sk, u32 reord, u32 prior_fack)
+{
+	if (before(reord, prior_fack))
+		xtcp_check_reordering(sk, reord);
+	xtcp_rack_update_reo_wnd(sk);
+}
+
+/* NewReno (RFC 6582): a partial ACK in recovery says the next hole was
+ * lost too.
+ */
+static void xtcp_newreno_mark_head(struct sock *sk)
+{
+	struct sk_buff *head = skb_peek(&xtcp_sk(sk)->rtx_queue);
+
+	if (head && !XTCP_SKB_CB(head)->lost && !XTCP_SKB_CB(head)->sacked) {
+		XTCP_SKB_CB(head)->lost = 1;
+		tcp_sk(sk)->lost_out += xtcp_skb_pcount(head);
+	}
 }
 
 /*
@@ -498,8 +558,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	u32 ack = cb->ack_seq, prior_una = tp->snd_una;
 	u32 prior_fack = xp->rack_fack;
-	u32 prior_wnd = tp->snd_wnd;
-	bool sack_new;
+	u32 prior_wnd = tp->snd_wnd, reord = prior_fack;
+	bool sack_new, dsack, hold = false;
 	long rtt_us, ca_rtt_us;
 	u32 acked_pkts;
 
@@ -519,27 +579,24 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(sk->sk_err_soft, 0);
 	icsk->icsk_probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32;
-	sack_new = xtcp_sacktag(sk, skb);
-	/* A D-SACK after our retransmissions: one was spurious, the path
-	 * reorders (RFC 8985 6.2: RACK then keeps its reordering window).
-	 */
-	if (tp->rx_opt.sack_ok && tp->total_retrans && !tp->reord_seen &&
-	    xtcp_ack_has_dsack(skb, ack)) {
-		tp->reord_seen++;
-		xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
-	}
+	sack_new = xtcp_sacktag(sk, skb, &reord);
+	dsack = xtcp_check_dsack(sk, skb, ack);
 
 	if (ack == prior_una) {
 		if (tp->rx_opt.sack_ok) {
-			if (sack_new) {
+			if (sack_new)
+				xtcp_ack_reordering(sk, reord, prior_fack);
+			/* Undone, a recovery may leave losses still marked:
+			 * they start the next one.
+			 */
+			if (xtcp_try_undo_dsack(sk) || sack_new) {
 				xtcp_loss_recovery(sk);
 				/* A hole RACK waits for: its timer. */
 				if (xp->rack_reo_us && tp->packets_out)
 					xtcp_rack_arm_reo(sk);
 			}
 			if (tp->tlp_high_seq)
-				xtcp_tlp_ack(sk, ack, false,
-					     xtcp_ack_has_dsack(skb, ack));
+				xtcp_tlp_ack(sk, ack, false, dsack);
 			goto out;
 		}
 		/* A duplicate ACK: no data, no window change, data out. */
@@ -565,7 +622,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(tp->snd_una, ack);
 	tp->bytes_acked += ack - prior_una;
 	acked_pkts = xtcp_clean_rtx_queue(sk, ack, &rtt_us, &ca_rtt_us,
-					  prior_fack);
+					  prior_fack, &reord);
+	xtcp_ack_reordering(sk, reord, prior_fack);
 	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
@@ -579,8 +637,6 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	icsk->icsk_backoff = 0;
 	icsk->icsk_retransmits = 0;
-	if (!tp->retrans_out)
-		tp->retrans_stamp = 0;
 
 	if (icsk->icsk_ca_state == TCP_CA_Recovery ||
 	    icsk->icsk_ca_state == TCP_CA_Loss) {
@@ -589,27 +645,44 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 			tp->sacked_out = acked_pkts > tp->sacked_out ? 0 :
 					 tp->sacked_out - acked_pkts;
 		if (!before(ack, tp->high_seq)) {
-			/* Full ACK: recovery is over. */
-			if (icsk->icsk_ca_state == TCP_CA_Recovery)
+			/* Full ACK: recovery is over; cwnd at ssthresh unless
+			 * the recovery proved spurious.
+			 */
+			if (icsk->icsk_ca_state == TCP_CA_Recovery &&
+			    !xtcp_try_undo_recovery(sk, skb))
 				tcp_snd_cwnd_set(tp, max(tp->snd_ssthresh, 2U));
 			icsk->icsk_ca_state = TCP_CA_Open;
 			if (!tp->rx_opt.sack_ok)
 				tp->sacked_out = 0;
 		} else if (icsk->icsk_ca_state == TCP_CA_Recovery) {
-			/* Partial ACK: the next hole is lost too (RFC 6582). */
-			struct sk_buff *head = skb_peek(&xp->rtx_queue);
-
-			if (head && !XTCP_SKB_CB(head)->lost &&
-			    !XTCP_SKB_CB(head)->sacked) {
-				XTCP_SKB_CB(head)->lost = 1;
-				tp->lost_out += xtcp_skb_pcount(head);
-			}
+			/* Partial ACK: filled by an original, the hole was
+			 * reordering; while retransmissions are still out,
+			 * this ACK marks and resends nothing.
+			 */
+			hold = xtcp_try_undo_partial(sk, skb, prior_una);
+			/* Else without SACK the next hole is lost too (RFC
+			 * 6582); with it, SACK or RACK decide.
+			 */
+			if (!tp->rx_opt.sack_ok &&
+			    icsk->icsk_ca_state == TCP_CA_Recovery)
+				xtcp_newreno_mark_head(sk);
 		}
 	}
-	if (tp->rx_opt.sack_ok && (sack_new || xtcp_rack_enabled(sk)))
-		xtcp_loss_recovery(sk);
+	/* Outside recovery, with nothing retransmitted outstanding, the
+	 * next retransmission starts a new clock (timeouts, undo).
+	 */
+	if (icsk->icsk_ca_state == TCP_CA_Open && !xtcp_any_retrans_done(sk))
+		tp->retrans_stamp = 0;
+	if (tp->rx_opt.sack_ok && !hold) {
+		/* Undone, a recovery may leave losses still marked: they
+		 * start the next one.
+		 */
+		if (xtcp_try_undo_dsack(sk) || sack_new ||
+		    xtcp_rack_enabled(sk))
+			xtcp_loss_recovery(sk);
+	}
 	if (tp->tlp_high_seq)
-		xtcp_tlp_ack(sk, ack, true, xtcp_ack_has_dsack(skb, ack));
+		xtcp_tlp_ack(sk, ack, true, dsack);
 	if (icsk->icsk_ca_state == TCP_CA_Open)
 		xtcp_cong_on_ack(sk, acked_pkts);
 	/* cwnd and srtt are settled for this ACK: the rate follows. */
@@ -617,7 +690,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	xtcp_set_xmit_timer(sk);
 
-	xtcp_xmit_retransmit_queue(sk);
+	if (!hold)
+		xtcp_xmit_retransmit_queue(sk);
 	xtcp_check_space(sk);
 out:
 	/* Window opened with nothing in flight: stop probing. */
@@ -1262,6 +1336,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_rx_opts opts;
 	long rtt_us, ca_rtt_us;
+	u32 fack = xtcp_sk(sk)->rack_fack, reord = fack;
 
 	if (cb->tcp_flags & TCPHDR_ACK) {
 		if (!after(cb->ack_seq, tp->snd_una) ||
@@ -1296,7 +1371,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->delivered++;
 		WRITE_ONCE(tp->snd_una, cb->ack_seq);
 		xtcp_clean_rtx_queue(sk, cb->ack_seq, &rtt_us, &ca_rtt_us,
-				     xtcp_sk(sk)->rack_fack);
+				     fack, &reord);
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */
 		tp->max_window = tp->snd_wnd;

@@ -320,6 +320,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		struct sk_buff *oskb = skb;
 
 		cb->when_us = tp->tcp_mstamp;
+		cb->rack_judged = 0;
 		if (unlikely(skb_cloned(oskb)))
 			skb = pskb_copy(oskb, gfp);
 		else
@@ -1187,9 +1188,14 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (pcount != xtcp_skb_pcount(skb))
 		xtcp_adjust_pcount(sk, skb, pcount - xtcp_skb_pcount(skb));
 
+	/* The first retransmission's time: the timeout's start and the
+	 * undo test's mark (an echo older than it answers an original).
+	 */
 	if (!tp->retrans_stamp)
-		tp->retrans_stamp = div_u64(cb->when_us, USEC_PER_MSEC) ? :
-				    tcp_time_stamp_ms(tp);
+		tp->retrans_stamp = tcp_time_stamp_ms(tp);
+	if (tp->undo_retrans < 0)
+		tp->undo_retrans = 0;
+	tp->undo_retrans += xtcp_skb_pcount(skb);
 	err = xtcp_transmit_skb(sk, skb, 1, GFP_ATOMIC);
 	if (err)
 		return err;

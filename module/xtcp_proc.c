@@ -121,6 +121,10 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_HYSTARTDELAYDETECT] = "TCPHystartDelayDetect",
 	[XTCP_MIB_HYSTARTDELAYCWND] = "TCPHystartDelayCwnd",
 	[XTCP_MIB_DELAYEDACKLOST] = "DelayedACKLost",
+	[XTCP_MIB_DSACKRECV]	 = "TCPDSACKRecv",
+	[XTCP_MIB_FULLUNDO]	 = "TCPFullUndo",
+	[XTCP_MIB_PARTIALUNDO]	 = "TCPPartialUndo",
+	[XTCP_MIB_DSACKUNDO]	 = "TCPDSACKUndo",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

@@ -112,6 +112,10 @@ void xtcp_reset_conn_vars(struct sock *sk)
 	tp->total_retrans = 0;
 	tp->total_rto = 0;
 	tp->retrans_stamp = 0;
+	tp->undo_marker = 0;
+	tp->undo_retrans = -1;
+	tp->prior_ssthresh = 0;
+	tp->dsack_dups = 0;
 	tp->bytes_acked = 0;
 	tp->bytes_received = 0;
 	tp->bytes_sent = 0;

@@ -43,6 +43,7 @@ void xtcp_rack_init(struct sock *sk)
 	tp->tlp_retrans = 0;
 	xp->rack_fack = 0;
 	xp->rack_reo_us = 0;
+	xp->rack_reo_grown_us = 0;
 }
 
 /* Was (t1, seq1) sent after (t2, seq2)? Equal times (one GSO burst)
@@ -55,13 +56,14 @@ static bool xtcp_rack_sent_after(u64 t1, u64 t2, u32 seq1, u32 seq2)
 
 /*
  * A segment was newly delivered (RFC 8985 6.2 steps 2 and 3): remember it
- * if it was sent last of all delivered ones, and note reordering when it
- * arrived below prior_fack, the highest sequence delivered before this
- * ACK (not during it: one ACK may cover the segments below a hole and
- * SACK those above it), without having been retransmitted.
+ * if it was sent last of all delivered ones. One sent once that arrived
+ * below prior_fack, the highest sequence delivered before this ACK (not
+ * during it: one ACK may cover the segments below a hole and SACK those
+ * above it), was reordered: *reord keeps the lowest such start for
+ * xtcp_check_reordering() once the ACK is parsed.
  */
 void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
-		       u32 prior_fack)
+		       u32 prior_fack, u32 *reord)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -69,28 +71,80 @@ void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
 	u32 rtt_us = now_us - cb->when_us;
 
 	if (!cb->retrans) {
-		if (tp->rack.mstamp && before(cb->end_seq, prior_fack)) {
-			tp->reord_seen++;
-			xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
-		}
+		if (tp->rack.mstamp && before(cb->end_seq, prior_fack) &&
+		    before(cb->seq, *reord))
+			*reord = cb->seq;
 		if (!tp->rack.mstamp || after(cb->end_seq, xp->rack_fack))
 			xp->rack_fack = cb->end_seq;
-	} else if (rtt_us + (tcp_min_rtt(tp) >> 2) < tcp_min_rtt(tp)) {
-		/* Faster than any round trip (less a quarter for delay
-		 * jitter, RACK's own reordering allowance): this acknowledges
-		 * the original, not the retransmission; its send time is not
+	} else if (rtt_us < tcp_min_rtt(tp)) {
+		/* Faster than any round trip: this acknowledges the
+		 * original, not the retransmission; its send time is not
 		 * known. (The timestamp echo cannot tell: for a segment that
 		 * arrived out of order the peer echoes an older one's, RFC
 		 * 7323 4.3.)
 		 */
 		return;
 	}
+	/* The RTT is the latest delivered segment's, whenever it was sent
+	 * (as tcp_rack_advance): the segments a reordering held back then
+	 * widen the wait for those still missing.
+	 */
+	tp->rack.rtt_us = rtt_us;
+	tp->rack.advanced = 1;
 	if (xtcp_rack_sent_after(cb->when_us, tp->rack.mstamp, cb->end_seq,
 				 tp->rack.end_seq)) {
 		tp->rack.mstamp = cb->when_us;
 		tp->rack.end_seq = cb->end_seq;
-		tp->rack.rtt_us = rtt_us;
-		tp->rack.advanced = 1;
+	}
+}
+
+/*
+ * Data from low_seq up was delivered after data above it: the path
+ * reorders, by at least that distance. tp->reordering, the duplicate
+ * threshold, grows to it in segments (bounded by
+ * net.ipv4.tcp_max_reordering), as tcp_check_sack_reordering.
+ */
+void xtcp_check_reordering(struct sock *sk, u32 low_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 fack = xtcp_sk(sk)->rack_fack, mss = tp->mss_cache, metric;
+
+	if (!before(low_seq, fack))
+		return;
+	metric = fack - low_seq;
+	if (mss && metric > tp->reordering * mss)
+		tp->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+				       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_max_reordering));
+	tp->reord_seen++;
+	xtcp_mib_inc(sk, XTCP_MIB_SACKREORDER);
+}
+
+/*
+ * RFC 8985 6.2 step 4's adaptation (tcp_rack_update_reo_wnd): a D-SACK
+ * after reordering was seen says RACK called a reordered segment lost, so
+ * the window grows by one min_RTT/4 step, at most once a round trip (the
+ * D-SACK must answer data sent after the last growth). It stays wide for
+ * TCP_RACK_RECOVERY_THRESH recoveries (reo_wnd_persist), then falls back
+ * to one step. Off with net.ipv4.tcp_recovery's static window bit.
+ */
+void xtcp_rack_update_reo_wnd(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_recovery) &
+	    TCP_RACK_STATIC_REO_WND)
+		return;
+	if (tp->rack.dsack_seen && tp->rack.mstamp < xp->rack_reo_grown_us)
+		tp->rack.dsack_seen = 0;
+	if (tp->rack.dsack_seen) {
+		tp->rack.reo_wnd_steps = min_t(u32, 0xFF,
+					       tp->rack.reo_wnd_steps + 1);
+		tp->rack.dsack_seen = 0;
+		xp->rack_reo_grown_us = tp->tcp_mstamp;
+		tp->rack.reo_wnd_persist = TCP_RACK_RECOVERY_THRESH;
+	} else if (!tp->rack.reo_wnd_persist) {
+		tp->rack.reo_wnd_steps = 1;
 	}
 }
 
@@ -137,7 +191,13 @@ bool xtcp_rack_mark_lost(struct sock *sk)
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 		s64 remaining;
 
-		if (cb->sacked || (cb->lost && !cb->retrans_out))
+		/* A transmission is judged once: one called lost and then
+		 * found only delayed (undo) waits for the ACKs or the RTO
+		 * until it is sent again, as Linux takes it off its
+		 * time-sorted queue.
+		 */
+		if (cb->sacked || cb->rack_judged ||
+		    (cb->lost && !cb->retrans_out))
 			continue;
 		if (!xtcp_rack_sent_after(tp->rack.mstamp, cb->when_us,
 					  tp->rack.end_seq, cb->end_seq)) {
@@ -154,6 +214,7 @@ bool xtcp_rack_mark_lost(struct sock *sk)
 			wait = max(wait, remaining);
 			continue;
 		}
+		cb->rack_judged = 1;
 		if (cb->retrans_out) {
 			/* The retransmission is lost as well. */
 			cb->retrans_out = 0;

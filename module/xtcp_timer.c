@@ -124,8 +124,16 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	if (xtcp_write_timeout(sk))
 		return;
 
+	/* SACKed data above a hole the timer had to repair: the path's
+	 * reordering is likely overestimated (tcp_enter_loss).
+	 */
+	if (icsk->icsk_ca_state == TCP_CA_Open &&
+	    tp->sacked_out >= READ_ONCE(net->ipv4.sysctl_tcp_reordering))
+		tp->reordering = min_t(u32, tp->reordering,
+				       READ_ONCE(net->ipv4.sysctl_tcp_reordering));
 	if (icsk->icsk_ca_state != TCP_CA_Loss || !icsk->icsk_retransmits)
 		xtcp_cong_on_rto(sk);
+	tp->undo_marker = 0;	/* a timeout's reduction is never undone */
 	xtcp_update_pacing_rate(sk);
 	icsk->icsk_ca_state = TCP_CA_Loss;
 	tp->high_seq = tp->snd_nxt;

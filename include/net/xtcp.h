@@ -56,6 +56,7 @@ struct xtcp_sock {
 	struct llist_node tsq_node;
 	u32 rack_fack;			/* RACK: highest delivered end_seq */
 	u32 rack_reo_us;		/* RACK: a hole's wait, 0: none */
+	u64 rack_reo_grown_us;		/* RACK: when reo_wnd_steps last grew */
 	bool tlp_resending;		/* TLP: the probe is a retransmission */
 };
 
@@ -91,7 +92,8 @@ struct xtcp_skb_cb {
 	u8 sacked:1,			/* the peer SACKed it (RFC 2018) */
 	   lost:1,			/* presumed lost, to retransmit */
 	   retrans_out:1,		/* lost and retransmitted, unacked */
-	   eor:1;			/* MSG_EOR: nothing appended after it */
+	   eor:1,			/* MSG_EOR: nothing appended after it */
+	   rack_judged:1;		/* RACK called this transmission lost */
 	u32 charge;			/* bytes counted in sk_wmem_queued */
 	u32 ack_seq;			/* input: the segment's ACK field */
 	u16 window;			/* input: raw window field */
@@ -184,6 +186,11 @@ enum xtcp_mib {
 	XTCP_MIB_HYSTARTDELAYDETECT,
 	XTCP_MIB_HYSTARTDELAYCWND,
 	XTCP_MIB_DELAYEDACKLOST,	/* old data came again: our ACK was lost */
+	XTCP_MIB_DSACKRECV,		/* D-SACKs taken as evidence (RFC 2883) */
+	/* A loss recovery's cwnd reduction undone (spurious), because: */
+	XTCP_MIB_FULLUNDO,		/* ... its end showed nothing was lost */
+	XTCP_MIB_PARTIALUNDO,		/* ... a hole filled by a delayed original */
+	XTCP_MIB_DSACKUNDO,		/* ... D-SACKs covered its retransmissions */
 	XTCP_MIB_MAX
 };
 
@@ -407,13 +414,23 @@ void xtcp_loss_recovery(struct sock *sk);
 bool xtcp_rack_enabled(const struct sock *sk);
 void xtcp_rack_init(struct sock *sk);
 void xtcp_rack_advance(struct sock *sk, const struct sk_buff *skb, u64 now_us,
-		       u32 prior_fack);
+		       u32 prior_fack, u32 *reord);
+void xtcp_rack_update_reo_wnd(struct sock *sk);
+void xtcp_check_reordering(struct sock *sk, u32 low_seq);
 bool xtcp_rack_mark_lost(struct sock *sk);
 void xtcp_rack_arm_reo(struct sock *sk);
 void xtcp_rack_timer(struct sock *sk, int event);
 bool xtcp_tlp_schedule(struct sock *sk);
 void xtcp_tlp_ack(struct sock *sk, u32 ack, bool una_advanced, bool dsack);
 void xtcp_set_xmit_timer(struct sock *sk);
+
+/* xtcp_undo.c: spurious loss recovery detected and undone */
+void xtcp_init_undo(struct sock *sk);
+bool xtcp_any_retrans_done(const struct sock *sk);
+bool xtcp_try_undo_recovery(struct sock *sk, const struct sk_buff *skb);
+bool xtcp_try_undo_partial(struct sock *sk, const struct sk_buff *skb,
+			   u32 prior_una);
+bool xtcp_try_undo_dsack(struct sock *sk);
 
 /* xtcp_sockopt.c */
 int xtcp_setsockopt(struct sock *sk, int level, int optname,

@@ -100,15 +100,6 @@ fi
 
 ip netns exec $B tc qdisc change dev xp0 root netem delay 5ms limit 10000
 
-# retrans FAM: segments FAM has retransmitted in the SUT namespace.
-retrans() {
-	if [ "$1" = XTCP ]; then
-		snmp RetransSegs
-	else
-		ip netns exec $A nstat -az TcpRetransSegs | awk '$1 == "TcpRetransSegs" { print $2 }'
-	fi
-}
-
 # skbs_once FAM DEFER PORT: "<data skbs> <their bytes> <retransmitted
 # segments> <sub-MSS data skbs>" handed to xs0 while FAM sends BYTES to
 # the peer, with tso_defer set to DEFER.
@@ -116,7 +107,7 @@ skbs_once() {
 	local rc r0 tag=$1.$2.$3
 
 	echo "$2" >$PARAM
-	r0=$(retrans "$1")
+	r0=$(sut_mib "$1" RetransSegs)
 	echo "# $1 tso_defer=$2 port $3, before: $(loss_counts)" >"$TMP/l.$tag"
 	trace_devq_start xs0 || return 1
 	one_way $B TCP $A "$1" 10.0.1.2 "$3" $BYTES >"$TMP/x.$tag" 2>&1
@@ -128,7 +119,7 @@ skbs_once() {
 	fi
 	echo "# after: $(loss_counts)peer drops: $(peer_drops)" >>"$TMP/l.$tag"
 	# Data skbs: longer than a bare ACK with options.
-	awk -v r=$(($(retrans "$1") - r0)) \
+	awk -v r=$(($(sut_mib "$1" RetransSegs) - r0)) \
 		'$1 > 200 { n++; b += $1 } $1 > 200 && $1 < 1448 + 66 { s++ }
 		 END { print n + 0, b + 0, r, s + 0 }' "$TMP/q.$tag"
 }

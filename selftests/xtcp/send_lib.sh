@@ -72,11 +72,23 @@ loss_counts() {
 	done
 }
 
+# sut_mib FAMILY NAME: counter NAME of FAMILY's stack in the SUT
+# namespace: xtcp's /proc/net/xtcp_snmp, or Linux TCP's Tcp or TcpExt
+# counter of that name (nstat).
+sut_mib() {
+	if [ "$1" = XTCP ]; then
+		snmp "$2"
+	else
+		ip netns exec $A nstat -az "Tcp$2" "TcpExt$2" 2>/dev/null |
+			awk -v a="Tcp$2" -v b="TcpExt$2" '$1 == a || $1 == b { print $2; exit }'
+	fi
+}
+
 # snmp NAME: an xtcp counter of the SUT namespace (/proc/net/xtcp_snmp).
 snmp() {
 	ip netns exec $A cat /proc/net/xtcp_snmp |
 		awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[$i] = i }
-			       NR == 2 { print $c[k] }'
+			       NR == 2 && k in c { print $c[k] }'
 }
 
 # send_netns SUT PEER: 10.0.1.1/24 on xs0 in SUT, 10.0.1.2/24 on xp0.
