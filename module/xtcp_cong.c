@@ -148,6 +148,57 @@ void xtcp_cong_on_loss(struct sock *sk)
 	tp->snd_cwnd_cnt = 0;
 }
 
+/*
+ * Fast recovery begins (tcp_init_cwnd_reduction): ssthresh from the
+ * algorithm; cwnd stays for Proportional Rate Reduction to bring down.
+ */
+void xtcp_cong_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->snd_cwnd_cnt = 0;
+	tp->prior_cwnd = tcp_snd_cwnd(tp);
+	tp->prr_delivered = 0;
+	tp->prr_out = 0;
+	tp->snd_ssthresh = xtcp_sk(sk)->ca_ops->ssthresh(sk);
+}
+
+/*
+ * Proportional Rate Reduction (RFC 6937, as tcp_cwnd_reduction), once
+ * per ACK in recovery, for the segments it reports delivered. While the
+ * flight exceeds ssthresh, what leaves is ssthresh/prior_cwnd of what
+ * was delivered: the reduction spreads over the round trip instead of
+ * a silence (or, with many segments marked lost at once, a burst of
+ * retransmissions) at its start. Below ssthresh the flight grows back
+ * to it, by what was delivered (one more if snd_una advanced with no new
+ * loss). The first retransmission always goes.
+ */
+void xtcp_cwnd_reduction(struct sock *sk, int delivered, bool newly_lost,
+			 bool una_advanced)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int in_flight = xtcp_in_flight(tp);
+	int delta = tp->snd_ssthresh - in_flight;
+	int sndcnt;
+
+	if (delivered <= 0 || !tp->prior_cwnd)
+		return;
+	tp->prr_delivered += delivered;
+	if (delta < 0) {
+		u64 dividend = (u64)tp->snd_ssthresh * tp->prr_delivered +
+			       tp->prior_cwnd - 1;
+
+		sndcnt = div_u64(dividend, tp->prior_cwnd) - tp->prr_out;
+	} else {
+		sndcnt = max_t(int, tp->prr_delivered - tp->prr_out, delivered);
+		if (una_advanced && !newly_lost)
+			sndcnt++;
+		sndcnt = min(delta, sndcnt);
+	}
+	sndcnt = max(sndcnt, tp->prr_out ? 0 : 1);
+	tcp_snd_cwnd_set(tp, max(in_flight + sndcnt, 1));
+}
+
 /* RTO: ssthresh as for a loss, cwnd back to one segment (RFC 5681 3.1). */
 void xtcp_cong_on_rto(struct sock *sk)
 {

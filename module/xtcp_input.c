@@ -429,7 +429,7 @@ static void xtcp_fast_retransmit(struct sock *sk, bool mark_head)
 	if (!skb)
 		return;
 	xtcp_init_undo(sk);
-	xtcp_cong_on_loss(sk);
+	xtcp_cong_enter_recovery(sk);
 	inet_csk(sk)->icsk_ca_state = TCP_CA_Recovery;
 	tp->high_seq = tp->snd_nxt;
 	tp->tlp_high_seq = 0;	/* recovery's reduction ends a probe episode */
@@ -439,39 +439,37 @@ static void xtcp_fast_retransmit(struct sock *sk, bool mark_head)
 		tp->lost_out += xtcp_skb_pcount(skb);
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
-	/* The first lost segment leaves now, whatever the window (RFC 5681
-	 * 3.2 step 4, RFC 6675 5 step 4): right after the reduction the
-	 * flight usually still exceeds the new cwnd.
+	/* The first lost segment leaves now (RFC 5681 3.2 step 4, RFC 6675
+	 * 5 step 4): PRR's first step, one segment beyond what the network
+	 * holds. The ACKs that follow pace the rest (xtcp_cwnd_reduction).
 	 */
+	tcp_snd_cwnd_set(tp, xtcp_in_flight(tp) + 1);
 	skb_queue_walk(&xp->rtx_queue, skb) {
 		if (XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->retrans_out) {
 			xtcp_retransmit_skb(sk, skb);
 			break;
 		}
 	}
-	xtcp_xmit_retransmit_queue(sk);
 }
 
-/* With SACK: what was delivered may reveal losses, by time (RACK) or,
+/*
+ * With SACK: what was delivered may reveal losses, by time (RACK) or,
  * with RACK off in net.ipv4.tcp_recovery, by DupThresh (RFC 6675 IsLost).
- * The first loss starts recovery (RFC 6675 5), later ones are
- * retransmitted within it.
+ * A loss outside recovery starts it (RFC 6675 5); within it, the caller
+ * resends what the window allows once PRR has set it. Returns true if
+ * a segment was newly marked lost.
  */
-void xtcp_loss_recovery(struct sock *sk)
+bool xtcp_loss_recovery(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	bool rack = xtcp_rack_enabled(sk);
-
 	bool marked = rack ? xtcp_rack_mark_lost(sk) : xtcp_sack_mark_lost(sk);
 
 	if (icsk->icsk_ca_state != TCP_CA_Recovery &&
-	    icsk->icsk_ca_state != TCP_CA_Loss) {
-		if (marked || tcp_sk(sk)->lost_out)
-			xtcp_fast_retransmit(sk, !rack);
-		return;
-	}
-	if (marked)
-		xtcp_xmit_retransmit_queue(sk);
+	    icsk->icsk_ca_state != TCP_CA_Loss &&
+	    (marked || tcp_sk(sk)->lost_out))
+		xtcp_fast_retransmit(sk, !rack);
+	return marked;
 }
 
 /*
@@ -559,7 +557,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 ack = cb->ack_seq, prior_una = tp->snd_una;
 	u32 prior_fack = xp->rack_fack;
 	u32 prior_wnd = tp->snd_wnd, reord = prior_fack;
-	bool sack_new, dsack, hold = false;
+	u32 prior_sacked = tp->sacked_out;
+	bool sack_new, dsack, lost = false, hold = false;
 	long rtt_us, ca_rtt_us;
 	u32 acked_pkts;
 
@@ -590,11 +589,16 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 			 * they start the next one.
 			 */
 			if (xtcp_try_undo_dsack(sk) || sack_new) {
-				xtcp_loss_recovery(sk);
+				lost = xtcp_loss_recovery(sk);
 				/* A hole RACK waits for: its timer. */
 				if (xp->rack_reo_us && tp->packets_out)
 					xtcp_rack_arm_reo(sk);
 			}
+			if (icsk->icsk_ca_state == TCP_CA_Recovery)
+				xtcp_cwnd_reduction(sk, tp->sacked_out - prior_sacked,
+						    lost, false);
+			if (icsk->icsk_ca_state == TCP_CA_Recovery || lost)
+				xtcp_xmit_retransmit_queue(sk);
 			if (tp->tlp_high_seq)
 				xtcp_tlp_ack(sk, ack, false, dsack);
 			goto out;
@@ -609,6 +613,8 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 				/* Each one says a segment left the network. */
 				if (tp->sacked_out + 1 < tp->packets_out)
 					tp->sacked_out++;
+				if (icsk->icsk_ca_state == TCP_CA_Recovery)
+					xtcp_cwnd_reduction(sk, 1, false, false);
 				xtcp_xmit_retransmit_queue(sk);
 			} else if (xp->dupacks >= tp->reordering) {
 				xtcp_fast_retransmit(sk, true);
@@ -679,11 +685,14 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 		 */
 		if (xtcp_try_undo_dsack(sk) || sack_new ||
 		    xtcp_rack_enabled(sk))
-			xtcp_loss_recovery(sk);
+			lost = xtcp_loss_recovery(sk);
 	}
 	if (tp->tlp_high_seq)
 		xtcp_tlp_ack(sk, ack, true, dsack);
-	if (icsk->icsk_ca_state == TCP_CA_Open)
+	if (icsk->icsk_ca_state == TCP_CA_Recovery)
+		xtcp_cwnd_reduction(sk, acked_pkts + tp->sacked_out - prior_sacked,
+				    lost, true);
+	else if (icsk->icsk_ca_state == TCP_CA_Open)
 		xtcp_cong_on_ack(sk, acked_pkts);
 	/* cwnd and srtt are settled for this ACK: the rate follows. */
 	xtcp_update_pacing_rate(sk);

@@ -293,13 +293,6 @@ static unsigned int xtcp_syn_options_size(struct sock *sk)
 	return size;
 }
 
-/* Segments the network holds, as Linux counts them for the cwnd test. */
-static u32 xtcp_in_flight(const struct tcp_sock *tp)
-{
-	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
-	       tp->retrans_out;
-}
-
 /*
  * Build the TCP header of one segment and hand it to IP. With clone_it
  * the queued skb stays for retransmission and a clone (or a copy, if an
@@ -835,6 +828,8 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	__skb_queue_tail(&xp->rtx_queue, skb);
 	WRITE_ONCE(tp->snd_nxt, cb->end_seq);
 	tp->packets_out += xtcp_skb_pcount(skb);
+	if (inet_csk(sk)->icsk_ca_state == TCP_CA_Recovery)
+		tp->prr_out += xtcp_skb_pcount(skb);	/* PRR's count */
 
 	/* New data (re)starts the loss probe timeout (RFC 8985 7.2). */
 	if ((was_empty || icsk_pending_probe(sk) ||
@@ -1206,6 +1201,8 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	}
 	cb->retrans++;
 	tp->total_retrans += xtcp_skb_pcount(skb);
+	if (inet_csk(sk)->icsk_ca_state == TCP_CA_Recovery)
+		tp->prr_out += xtcp_skb_pcount(skb);
 	tp->bytes_retrans += skb->len;
 	xtcp_mib_inc(sk, XTCP_MIB_RETRANSSEGS);
 	return 0;

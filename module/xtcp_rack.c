@@ -238,7 +238,8 @@ static void xtcp_rack_reo_timeout(struct sock *sk)
 	if (!tp->packets_out)
 		return;
 	tp->rack.advanced = 1;
-	xtcp_loss_recovery(sk);
+	if (xtcp_loss_recovery(sk))
+		xtcp_xmit_retransmit_queue(sk);
 	xtcp_set_xmit_timer(sk);
 }
 

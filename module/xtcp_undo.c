@@ -26,9 +26,10 @@ void xtcp_init_undo(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	/* Called before the reduction, outside recovery: the window now. */
+	/* Called before the reduction, outside recovery: the window now
+	 * (prior_cwnd is xtcp_cong_enter_recovery's).
+	 */
 	tp->prior_ssthresh = tcp_current_ssthresh(sk);
-	tp->prior_cwnd = tcp_snd_cwnd(tp);
 	tp->undo_marker = tp->snd_una;
 	/* Retransmissions already out (a loss probe's) may be D-SACKed
 	 * too; -1 rather than 0, which would mean "all D-SACKed".

@@ -111,6 +111,13 @@ struct xtcp_skb_cb {
  */
 #define XTCP_SKB_CB(skb) ((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
+/* Segments the network holds, as Linux counts them for the cwnd test. */
+static inline u32 xtcp_in_flight(const struct tcp_sock *tp)
+{
+	return tp->packets_out - (tp->sacked_out + tp->lost_out) +
+	       tp->retrans_out;
+}
+
 static inline int xtcp_skb_pcount(const struct sk_buff *skb)
 {
 	return XTCP_SKB_CB(skb)->pcount;
@@ -404,11 +411,14 @@ const char *xtcp_cong_name(const struct sock *sk);
 void xtcp_cong_on_ack(struct sock *sk, u32 acked);
 void xtcp_cong_on_rtt(struct sock *sk, long rtt_us);
 void xtcp_cong_on_loss(struct sock *sk);
+void xtcp_cong_enter_recovery(struct sock *sk);
+void xtcp_cwnd_reduction(struct sock *sk, int delivered, bool newly_lost,
+			 bool una_advanced);
 void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_cong_on_tx_start(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
-void xtcp_loss_recovery(struct sock *sk);
+bool xtcp_loss_recovery(struct sock *sk);
 
 /* xtcp_rack.c: RACK-TLP loss detection (RFC 8985) */
 bool xtcp_rack_enabled(const struct sock *sk);
