@@ -11,7 +11,9 @@
 #     probe, TCPLossProbeRecovery counted; no RTO.
 #  2. Tail loss, last two segments: the probe goes about 2 SRTT after the
 #     ACK of the first two (well before the RTO); its SACK lets RACK mark
-#     the other one lost and fast recovery resend it; no RTO.
+#     the other one lost and fast recovery resend it; no RTO. (SACKs come
+#     back 10 ms slower, so the probe's RTT is above min_RTT: see
+#     sack_slower.)
 #  3. Middle loss with a small flight (segment 2 of 4: two duplicate
 #     ACKs, below DupThresh): RACK's timer marks it lost about one RTT +
 #     reo_wnd after its send and it is resent then; no RTO.
@@ -122,12 +124,34 @@ t_tail_one() {
 	return $rc
 }
 
+# sack_slower MS: the peer's ACKs that carry one SACK block (IP length
+# 64: timestamps and one block) take MS ms longer than the others.
+# Without it the path's delay is exact: about one run in eight, a
+# probe's RTT falls a few microseconds below min_RTT (by milliseconds
+# in a fresh namespace's first run, where the peer answers slowly).
+# RACK then rightly ignores the SACK of a retransmission (RFC 8985 6.2
+# step 2, tcp_rack_advance), and only the RTO is left.
+sack_slower() {
+	local t="ip netns exec $B tc"
+
+	$t qdisc del dev xp0 root
+	$t qdisc add dev xp0 root handle 1: prio bands 2 \
+		priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || return 1
+	$t qdisc add dev xp0 parent 1:1 netem delay 20ms || return 1
+	$t qdisc add dev xp0 parent 1:2 netem delay $((20 + $1))ms || return 1
+	$t filter add dev xp0 parent 1: protocol ip u32 \
+		match ip protocol 6 0xff match u16 64 0xffff at 2 flowid 1:2
+}
+
 t_tail_two() {
 	local rc=0 p f fr
 	BYTES=$SEG
 	snap tail2
 	drop_nth 7802 3 4 || return 1
+	sack_slower 10 || { echo "no prio/u32 qdisc to delay SACKs"; rc=1; }
 	burst tail2 7802 "write=1x$SEG;sleep=400" || rc=1
+	ip netns exec $B tc qdisc del dev xp0 root
+	ip netns exec $B tc qdisc add dev xp0 root netem delay 20ms || rc=1
 	p=$(delta tail2 TCPLossProbes)
 	f=$(delta tail2 RTOs)
 	fr=$(delta tail2 FastRetrans)
