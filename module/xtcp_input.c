@@ -121,8 +121,14 @@ static void xtcp_negotiate(struct sock *sk, const struct xtcp_rx_opts *o)
 
 /* ---- RTT and the retransmission timer (RFC 6298) ---- */
 
-void xtcp_rtt_sample(struct sock *sk, long rtt_us)
+/*
+ * One RTT sample into SRTT/RTTVAR and the RTO; min_rtt (windowed over
+ * tcp_min_rtt_wlen seconds) takes ca_rtt_us, the newest segment's delay,
+ * as tcp_update_rtt_min does.
+ */
+void xtcp_rtt_sample(struct sock *sk, long rtt_us, long ca_rtt_us)
 {
+	u32 wlen = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_min_rtt_wlen) * HZ;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	long m = max(rtt_us, 1L);
@@ -141,7 +147,8 @@ void xtcp_rtt_sample(struct sock *sk, long rtt_us)
 		tp->mdev_us = m << 1;
 	}
 	tp->rttvar_us = max(tp->mdev_us, tcp_rto_min_us(sk));
-	minmax_running_min(&tp->rtt_min, 300 * HZ, tcp_jiffies32, m);
+	minmax_running_min(&tp->rtt_min, wlen, tcp_jiffies32,
+			   max(ca_rtt_us, 1L));
 
 	rto = __tcp_set_rto(tp);
 	icsk->icsk_rto = clamp_t(u32, rto, tcp_rto_min(sk), TCP_RTO_MAX);
@@ -232,12 +239,20 @@ static bool xtcp_sack_split(struct sock *sk, struct sk_buff *skb, u32 start,
 			      GFP_ATOMIC);
 }
 
+/* Send times of what an ACK newly SACKed, among segments sent once
+ * (Karn): the oldest and the newest (tcp_sacktag_state's first_sackt and
+ * last_sackt). 0: none.
+ */
+struct xtcp_sack_times {
+	u64 first;
+	u64 last;
+};
+
 /* Mark the segments the peer SACKed; true if any newly. D-SACKs and
  * blocks outside (snd_una, snd_nxt] are ignored.
  */
-
 static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb,
-			 u32 *reord)
+			 u32 *reord, struct xtcp_sack_times *st)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -280,6 +295,11 @@ static bool xtcp_sacktag(struct sock *sk, const struct sk_buff *ack_skb,
 				cb->retrans_out = 0;
 				tp->retrans_out -= pcount;
 			}
+			if (!cb->retrans) {
+				if (!st->first || cb->when_us < st->first)
+					st->first = cb->when_us;
+				st->last = max(st->last, cb->when_us);
+			}
 			xtcp_rack_advance(sk, skb, now, prior_fack, reord);
 			newly = true;
 		}
@@ -315,9 +335,6 @@ static bool xtcp_sack_mark_lost(struct sock *sk)
 	return marked;
 }
 
-/* Free what the ACK covers; return the number of segments acked. A GSO
- * skb acknowledged in part loses its acknowledged head (tcp_tso_acked).
- */
 /*
  * An RTT from the echoed timestamp, in whole ms (-1: none): only for what
  * a retransmission made ambiguous, as tcp_ack_update_rtt(); segments sent
@@ -334,6 +351,9 @@ static long xtcp_ts_rtt_us(const struct sock *sk, u32 ecr)
 	return max_t(long, delta, 1) * USEC_PER_MSEC;
 }
 
+/* Free what the ACK covers; return the number of segments acked. A GSO
+ * skb acknowledged in part loses its acknowledged head (tcp_tso_acked).
+ */
 static u32 xtcp_clean_rtx_queue(struct sock *sk, u32 ack, long *rtt_us,
 				long *ca_rtt_us, u32 prior_fack, u32 *reord)
 {
@@ -523,6 +543,33 @@ static bool xtcp_check_dsack(struct sock *sk, const struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * An ACK's RTT samples, as tcp_ack_update_rtt: the cumulative ACK's (its
+ * oldest segment, seq_rtt_us), else the SACK's, else, if it acknowledged
+ * new data, the echoed timestamp. min_rtt and congestion control take
+ * the newest segment's (ca_rtt_us), a SACKed one's if any: on a path
+ * that reorders, segments that overtook the others are seen only in
+ * SACKs, and theirs is the path's shortest delay.
+ */
+static void xtcp_ack_update_rtt(struct sock *sk, const struct sk_buff *skb,
+				long seq_rtt_us, long ca_rtt_us,
+				const struct xtcp_sack_times *st, bool acked)
+{
+	u64 now = tcp_sk(sk)->tcp_mstamp;
+
+	if (st->first) {
+		if (seq_rtt_us < 0)
+			seq_rtt_us = tcp_stamp_us_delta(now, st->first);
+		ca_rtt_us = tcp_stamp_us_delta(now, st->last);
+	}
+	if (seq_rtt_us < 0 && acked && XTCP_SKB_CB(skb)->has_ts)
+		seq_rtt_us = ca_rtt_us =
+			xtcp_ts_rtt_us(sk, XTCP_SKB_CB(skb)->ts_ecr);
+	if (seq_rtt_us >= 0)
+		xtcp_rtt_sample(sk, seq_rtt_us, ca_rtt_us);
+	xtcp_cong_on_rtt(sk, ca_rtt_us);
+}
+
 /* Reordering this ACK revealed (xtcp_rack_advance's lowest start). */
 static void xtcp_ack_reordering(struct sock *sk, u32 reord, u32 prior_fack)
 {
@@ -558,6 +605,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 prior_fack = xp->rack_fack;
 	u32 prior_wnd = tp->snd_wnd, reord = prior_fack;
 	u32 prior_sacked = tp->sacked_out;
+	struct xtcp_sack_times st = {};
 	bool sack_new, dsack, lost = false, hold = false;
 	long rtt_us, ca_rtt_us;
 	u32 acked_pkts;
@@ -578,10 +626,12 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	WRITE_ONCE(sk->sk_err_soft, 0);
 	icsk->icsk_probes_out = 0;
 	tp->rcv_tstamp = tcp_jiffies32;
-	sack_new = xtcp_sacktag(sk, skb, &reord);
+	sack_new = xtcp_sacktag(sk, skb, &reord, &st);
 	dsack = xtcp_check_dsack(sk, skb, ack);
 
 	if (ack == prior_una) {
+		/* Before loss detection: RACK's window reads min_rtt. */
+		xtcp_ack_update_rtt(sk, skb, -1, -1, &st, false);
 		if (tp->rx_opt.sack_ok) {
 			if (sack_new)
 				xtcp_ack_reordering(sk, reord, prior_fack);
@@ -633,13 +683,7 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	xtcp_rate_on_ack(sk, acked_pkts);
 	trace_xtcp_ack(sk, ack, ack - prior_una, tp->snd_wnd);
 
-	if (rtt_us < 0 && cb->has_ts) {
-		rtt_us = xtcp_ts_rtt_us(sk, cb->ts_ecr);
-		ca_rtt_us = rtt_us;
-	}
-	if (rtt_us >= 0)
-		xtcp_rtt_sample(sk, rtt_us);
-	xtcp_cong_on_rtt(sk, ca_rtt_us);
+	xtcp_ack_update_rtt(sk, skb, rtt_us, ca_rtt_us, &st, true);
 
 	icsk->icsk_backoff = 0;
 	icsk->icsk_retransmits = 0;
@@ -1387,7 +1431,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		if (rtt_us < 0 && opts.saw_ts)
 			rtt_us = xtcp_ts_rtt_us(sk, opts.ts_ecr);
 		if (rtt_us >= 0 && !inet_csk(sk)->icsk_retransmits)
-			xtcp_rtt_sample(sk, rtt_us);
+			xtcp_rtt_sample(sk, rtt_us, rtt_us);
 		xtcp_update_pacing_rate(sk);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk(sk)->icsk_backoff = 0;

@@ -416,7 +416,7 @@ void xtcp_cwnd_reduction(struct sock *sk, int delivered, bool newly_lost,
 			 bool una_advanced);
 void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_cong_on_tx_start(struct sock *sk);
-void xtcp_rtt_sample(struct sock *sk, long rtt_us);
+void xtcp_rtt_sample(struct sock *sk, long rtt_us, long ca_rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
 bool xtcp_loss_recovery(struct sock *sk);
 

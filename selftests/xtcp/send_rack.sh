@@ -38,6 +38,11 @@
 #     at the pace of the ACKs, so one that RACK started on much of the
 #     flight at once resends little before the undo (without PRR: 27-72
 #     against Linux TCP's 8).
+#  6. On the same path, min_RTT is the overtakers' round trip (~20 ms),
+#     not the others' (~40 ms). Overtakers arrive ahead of the segments
+#     they passed, so only SACKs report them: min_RTT takes the newest
+#     SACKed segment's RTT (tcp_ack_update_rtt). Linux TCP's min_rtt on
+#     the same path is the reference; both must be below 30 ms.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -280,10 +285,41 @@ t_overtaken() {
 		[ "$xr" -le $((2 * tr + 20)) ]
 }
 
-ktap_header 5
+# overtaken_min_rtt FAMILY PORT: 1 MiB from FAMILY through the
+# overtaking path (set up by the caller); prints TCP_INFO's min_rtt (us)
+# once every ACK is in.
+overtaken_min_rtt() {
+	local srv rc=0
+	ip netns exec $B timeout 30 $SOCK server TCP "$2" >"$TMP/mr.srv" &
+	srv=$!
+	wait_listen $B "$2" 10 || return 1
+	ip netns exec $A timeout 30 $SOCK client "$1" 10.0.1.2 "$2" \
+		"write=16x65536;sleep=500;info;close" >"$TMP/mr.cli" 2>&1 || rc=1
+	wait $srv || rc=1
+	grep -qx "recv 1048576" "$TMP/mr.srv" || rc=1
+	[ $rc = 0 ] || { cat "$TMP/mr.cli" "$TMP/mr.srv" >&2; return 1; }
+	tr ' ' '\n' <"$TMP/mr.cli" | sed -n 's/^min_rtt=//p'
+}
+
+t_overtaken_min_rtt() {
+	local rc=0 x t
+	ip netns exec $A ip link set dev xs0 gso_max_segs 1 || return 1
+	ip netns exec $A tc qdisc add dev xs0 root netem delay 20ms \
+		reorder 100% gap 40 || return 1
+	t=$(overtaken_min_rtt TCP 7809) || rc=1
+	x=$(overtaken_min_rtt XTCP 7810) || rc=1
+	ip netns exec $A tc qdisc del dev xs0 root
+	ip netns exec $A ip link set dev xs0 gso_max_segs 65535
+	echo "min_rtt: XTCP ${x:-?} us, TCP ${t:-?} us"
+	[ $rc = 0 ] && [ -n "$t" ] && [ "$t" -lt 30000 ] &&
+		[ -n "$x" ] && [ "$x" -lt 30000 ]
+}
+
+ktap_header 6
 ktap_run tlp_tail_loss_one_segment t_tail_one
 ktap_run tlp_tail_loss_two_segments t_tail_two
 ktap_run rack_timer_middle_loss_small_flight t_middle
 ktap_run rack_reordering_not_loss t_reorder
 ktap_run spurious_recovery_undone t_overtaken
+ktap_run min_rtt_from_sacks t_overtaken_min_rtt
 ktap_finish
