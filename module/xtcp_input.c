@@ -562,9 +562,10 @@ static void xtcp_ack_update_rtt(struct sock *sk, const struct sk_buff *skb,
 			seq_rtt_us = tcp_stamp_us_delta(now, st->first);
 		ca_rtt_us = tcp_stamp_us_delta(now, st->last);
 	}
-	if (seq_rtt_us < 0 && acked && XTCP_SKB_CB(skb)->has_ts)
-		seq_rtt_us = ca_rtt_us =
-			xtcp_ts_rtt_us(sk, XTCP_SKB_CB(skb)->ts_ecr);
+	if (seq_rtt_us < 0 && acked && XTCP_SKB_CB(skb)->has_ts) {
+		seq_rtt_us = xtcp_ts_rtt_us(sk, XTCP_SKB_CB(skb)->ts_ecr);
+		ca_rtt_us = seq_rtt_us;
+	}
 	if (seq_rtt_us >= 0)
 		xtcp_rtt_sample(sk, seq_rtt_us, ca_rtt_us);
 	xtcp_cong_on_rtt(sk, ca_rtt_us);
