@@ -1492,6 +1492,21 @@ static bool xtcp_paws_reject(const struct tcp_sock *tp,
 }
 
 /* Every state but LISTEN, SYN_SENT and CLOSE. */
+/*
+ * An RST in TIME_WAIT: the connection completed, so it reports no error
+ * and leaves what the reader has not read yet readable. An exact one ends
+ * TIME_WAIT early (the assassination of RFC 1337, which Linux allows
+ * unless net.ipv4.tcp_rfc1337 is set); others are ignored, without a
+ * challenge ACK (tcp_timewait_state_process). Linux's user socket is
+ * closed by then and the RST meets only its timewait sock.
+ */
+static void xtcp_time_wait_rst(struct sock *sk, const struct sk_buff *skb)
+{
+	if (XTCP_SKB_CB(skb)->seq == tcp_sk(sk)->rcv_nxt &&
+	    !READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rfc1337))
+		xtcp_done(sk);
+}
+
 static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -1512,7 +1527,9 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* 2: RST (RFC 5961 3.2): exact match resets, in-window challenges. */
 	if (cb->tcp_flags & TCPHDR_RST) {
-		if (cb->seq == tp->rcv_nxt) {
+		if (state == TCP_TIME_WAIT) {
+			xtcp_time_wait_rst(sk, skb);
+		} else if (cb->seq == tp->rcv_nxt) {
 			if (state == TCP_SYN_RECV && xp->parent)
 				xtcp_child_abort(sk);
 			else

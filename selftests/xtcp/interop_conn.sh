@@ -5,7 +5,7 @@
 # blackholed peer with TCP_SYNCNT (errno and timing), peer reset during a
 # transfer, half-close in both directions, the peer's FIN acknowledged by
 # our own FIN, close with unread data (RST on the wire), TIME_WAIT and
-# port reuse, accept-queue overflow.
+# port reuse, an RST in TIME_WAIT, accept-queue overflow.
 #
 # Each case is a function of the SUT side's family that prints an outcome.
 # INTEROP_FAMILIES=tcp (interop_conn_tcp.sh) checks the stock TCP outcome
@@ -230,6 +230,34 @@ case_backlog()
 	echo "connected=$ok timedout=$to other=$other"
 }
 
+# The SUT half-closes at once and reads only 1.5 s later; the peer answers
+# its FIN with 32 KiB and its own FIN. netem duplicates everything the SUT
+# sends, and at 50 kbit/s the copy of the SUT's last ACK reaches the peer
+# ~10 ms after the original, once its socket is gone: it draws an RST,
+# while the SUT is in TIME_WAIT with the 32 KiB unread. The connection
+# completed: poll() reports no error (SO_ERROR 0), and the reader gets
+# the data and EOF (Linux's RST meets only its timewait sock).
+case_time_wait_rst()
+{
+	local rst
+
+	next_port
+	il_server "$PEER" tcp 60 -p $port -n 32K -H -t 30 $PEER_IP || return
+	ip netns exec "$SUT" tc qdisc replace dev veth-sut root netem \
+		duplicate 100% rate 50kbit || { echo "netem unavailable"; return; }
+	il_cap_start "$PEER" veth-peer $port
+	ip netns exec "$SUT" timeout 30 python3 "$IL_DIR/send_sock.py" client \
+		"$(il_fam "$1")" $PEER_IP $port \
+		"shutdown;sleep=1500;waiterr=1000;readall" \
+		>"$IL_TMP/tw.out" 2>&1
+	il_wait_server
+	il_cap_stop
+	il_netem_clear
+	rst=$(il_cap_count "src host $PEER_IP and tcp[tcpflags] & tcp-rst != 0")
+	echo "$(awk '$1 == "err" { printf "so_error=%s ", $2 }
+		     $1 == "read" { printf "read=%s end=%s ", $2, $3 }' "$IL_TMP/tw.out")peer_rst=$((rst > 0))"
+}
+
 # name|function args|outcome stock TCP gives
 cases=(
 	"refused|case_refused|connect ECONNREFUSED"
@@ -241,6 +269,7 @@ cases=(
 	"close_with_unread_data_sends_rst|case_close_unread|client reset sut_rst=1"
 	"peer_fin_acked_by_own_fin|case_fin_acked_by_fin|after_peer_fin=[F.]"
 	"time_wait_port_reuse|case_time_wait|first=0 rebind=EADDRINUSE reuse_same_tuple=ok reuse_other_peer=0"
+	"time_wait_rst_keeps_unread_data|case_time_wait_rst|so_error=0 read=32768 end=eof peer_rst=1"
 	"backlog_overflow|case_backlog|connected=2 timedout=2 other=0"
 )
 

@@ -26,6 +26,8 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
                       "cw <t> <cwnd> <ssthresh> <ca_state> <rtt_us>
                       <unacked> <notsent_bytes> <sndbuf>" every MS; with /AT+LEN the writer
                       stops writing from AT for LEN seconds)
+        readall (reads until EOF or an error; prints "read <bytes> eof"
+                 or "read <bytes> <ERRNO>")
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
   send_sock.py server FAMILY PORT [STEPS]
@@ -250,6 +252,17 @@ def client(fam, addr, port, script):
                 time.sleep(ms / 1000)
             th.join()
             out("bulk", sent[0])
+        elif key == "readall":
+            total, end = 0, "eof"
+            try:
+                while True:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    total += len(b)
+            except OSError as e:
+                end = errno.errorcode.get(e.errno, str(e.errno))
+            out("read", total, end)
         elif key == "shutdown":
             s.shutdown(socket.SHUT_WR)
         elif key == "close":
