@@ -228,7 +228,7 @@ why_check() {
 }
 
 # Every run of the short run.sh has the counters, both senders, every
-# test; nothing retransmitted over the clean veth.
+# test.
 t_why_fields() {
 	local raw=$tmp/run/raw.txt t s
 
@@ -239,7 +239,12 @@ t_why_fields() {
 				{ echo "no $t $s run"; return 1; }
 		done
 	done
-	why_check clean "$(grep ' status=ok ' "$raw")"
+	# Counters only: these runs are not pinned, and veth feeds each
+	# CPU's input queue, so a run that migrates arrives reordered and
+	# either stack may retransmit (Linux TCP 1 segment in one CI run,
+	# xtcp 91 in another). t_why_clean asserts "none lost" on a run
+	# that is actually clean (one CPU).
+	why_check fields "$(grep ' status=ok ' "$raw")"
 }
 
 # A fixed transfer over the clean veth: no retransmission, the device saw
@@ -320,7 +325,7 @@ ktap_run "bench: run.sh short veth run completes" t_run
 ktap_run "bench: raw.txt has every run" t_raw
 ktap_run "bench: table has every figure with medians and ratios" t_table
 ktap_run "bench: report shows failed runs" t_report_fail
-ktap_run "bench: every run records retrans, segments, device packets; none lost on veth" t_why_fields
+ktap_run "bench: every run records retrans, segments, device packets" t_why_fields
 ktap_run "bench: clean veth bulk TCP: no retrans, device bytes and segments cover the data" t_why_clean TCP
 ktap_run "bench: clean veth bulk XTCP: no retrans, device bytes and segments cover the data" t_why_clean XTCP
 ktap_run "bench: 2% netem loss: both senders record retransmissions" t_why_lossy
