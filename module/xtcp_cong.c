@@ -136,18 +136,6 @@ void xtcp_cong_on_rtt(struct sock *sk, long rtt_us)
 		ops->on_rtt(sk, max_t(long, rtt_us, 1));
 }
 
-/* Fast retransmit: cwnd to the algorithm's ssthresh (RFC 5681 3.2 step 2,
- * no inflation; RFC 9438 4.6).
- */
-void xtcp_cong_on_loss(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-
-	tp->snd_ssthresh = xtcp_sk(sk)->ca_ops->ssthresh(sk);
-	tcp_snd_cwnd_set(tp, tp->snd_ssthresh);
-	tp->snd_cwnd_cnt = 0;
-}
-
 /*
  * Fast recovery begins (tcp_init_cwnd_reduction): ssthresh from the
  * algorithm; cwnd stays for Proportional Rate Reduction to bring down.
@@ -161,6 +149,19 @@ void xtcp_cong_enter_recovery(struct sock *sk)
 	tp->prr_delivered = 0;
 	tp->prr_out = 0;
 	tp->snd_ssthresh = xtcp_sk(sk)->ca_ops->ssthresh(sk);
+}
+
+/*
+ * A loss repaired without a recovery (a tail loss probe's, as
+ * tcp_process_tlp_ack): the reduction a recovery would end with, at once
+ * (cwnd to ssthresh, no inflation; RFC 9438 4.6).
+ */
+void xtcp_cong_on_loss(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	xtcp_cong_enter_recovery(sk);
+	tcp_snd_cwnd_set(tp, tp->snd_ssthresh);
 }
 
 /*

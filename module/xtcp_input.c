@@ -1491,7 +1491,6 @@ static bool xtcp_paws_reject(const struct tcp_sock *tp,
 	return !(cb->tcp_flags & TCPHDR_RST);
 }
 
-/* Every state but LISTEN, SYN_SENT and CLOSE. */
 /*
  * An RST in TIME_WAIT: the connection completed, so it reports no error
  * and leaves what the reader has not read yet readable. An exact one ends
@@ -1507,6 +1506,7 @@ static void xtcp_time_wait_rst(struct sock *sk, const struct sk_buff *skb)
 		xtcp_done(sk);
 }
 
+/* Every state but LISTEN, SYN_SENT and CLOSE. */
 static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
