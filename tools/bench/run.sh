@@ -248,10 +248,11 @@ nic_place() {
 # wire_irqs PCIADDR...: every MSI-X vector of these NICs to CPU 0. Each
 # queue pair's vectors otherwise sit on a CPU of their own, and which queue
 # a connection uses follows its hash (RSS on receive, a random sk_txhash on
-# Linux TCP's transmit), so each repetition drew its own placement: igb
-# rr_4K rates spread by 44% between runs of the same sender (872-1256
-# transactions/s), 12% with the vectors on one CPU. The senders compare
-# on one placement.
+# Linux TCP's transmit), so each repetition drew its own placement. Six
+# igb rr_4K repetitions per sender, in one guest: Linux TCP 872-1256
+# transactions/s and xtcp 1040-1265 with the default placement,
+# 1095-1233 and 1099-1215 with every vector on CPU 0. The senders
+# compare on one placement.
 wire_irqs() {
 	local dev irq
 
