@@ -11,7 +11,9 @@
 # sender namespace's devices sent; over a clean veth nothing is
 # retransmitted and the counts cover the bytes, over a lossy one (netem)
 # both senders retransmit, and report.py's "Why" table shows the counts
-# (n/a for a raw file from before them).
+# (n/a for a raw file from before them). With -I the senders take turns,
+# transaction by transaction: as many transactions each, and the table's
+# rates and latencies are those runs'.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -32,10 +34,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_header 15
+ktap_header 17
 
 if [ ! -x "$XBENCH" ] || [ ! -x "$RUN" ]; then
-	for _ in $(seq 15); do
+	for _ in $(seq 17); do
 		ktap_result 1 "bench: tool present" "xbench or run.sh missing"
 	done
 	ktap_finish
@@ -134,14 +136,76 @@ t_run() {
 	[ $rc -eq 0 ]
 }
 
-# raw.txt: one ok line per run, 2 x 4 x 2 of them.
+# raw.txt: one ok line per run and sender, 2 repetitions x 4 tests x 2
+# senders, and the three transaction tests again with the senders taking
+# turns (il=1).
 t_raw() {
-	local n
+	local n il
 
 	[ -s "$tmp/run/raw.txt" ] || { echo "no raw.txt"; return 1; }
 	n=$(grep -c ' status=ok mode=' "$tmp/run/raw.txt")
-	echo "$n ok runs"
-	[ "$n" -eq 16 ]
+	il=$(grep ' status=ok mode=' "$tmp/run/raw.txt" | grep -c ' il=1')
+	echo "$n ok runs, $il of them taking turns"
+	[ "$n" -eq 28 ] && [ "$il" -eq 12 ]
+}
+
+# xbench -I: both senders in one run, taking turns, so each completes the
+# same number of transactions; the lines carry no CPU figure (the
+# machine's time cannot be split between them).
+t_turns() {	# t_turns MODE
+	local lines
+
+	[ -n "$have_xtcp" ] || { echo "xtcp.ko not loadable"; return 4; }
+	lines=$(XB_CPU=0 xb -m "$1" -s TCP,XTCP -I -x 2 -t 0.5) || return 1
+	echo "$lines"
+	echo "$lines" | awk -v mode="$1" '{
+		delete v
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["mode"] != mode || v["il"] != "1" || ("cpu_sys_s" in v) ||
+		    !(v["trans"] > 0) || !(v["p50_us"] <= v["p99_us"])) bad = 1
+		n[v["rep"] " " v["sender"]] = v["trans"]; lines++
+	}
+	END {
+		if (lines != 4) bad = 1
+		for (r = 0; r < 2; r++)
+			if (n[r " TCP"] != n[r " XTCP"] || n[r " TCP"] == "") bad = 1
+		exit bad
+	}'
+}
+
+# The table takes the rr rate and latencies from the runs taking turns,
+# the CPU per transaction from the runs alone.
+t_table_turns() {
+	[ -s "$tmp/run/results.csv" ] || { echo "no results.csv"; return 1; }
+	python3 - "$tmp/run/raw.txt" "$tmp/run/results.csv" <<'EOF'
+import csv, shlex, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    rec = dict(t.split("=", 1) for t in shlex.split(line) if "=" in t)
+    if rec.get("status") != "ok" or rec["test"] != "rr_1B":
+        continue
+    runs.setdefault((rec.get("il") == "1", rec["sender"]), []).append(rec)
+rows = {r["metric"]: r for r in csv.DictReader(open(sys.argv[2]))
+        if r["section"] == "veth" and r["test"] == "rr_1B"
+        and r["table"] == "main"}
+cols = (("TCP", "base_median"), ("XTCP", "cand_median"))
+
+
+def check(metric, il, value):
+    for s, col in cols:
+        want = statistics.median(value(r) for r in runs[(il, s)])
+        got = float(rows[metric][col])
+        assert abs(got - want) <= 1e-6 * max(1, want), (metric, s, got, want)
+
+
+check("rate", True, lambda r: float(r["rate"]))
+check("p50_us", True, lambda r: float(r["p50_us"]))
+check("p99_us", True, lambda r: float(r["p99_us"]))
+check("cpu_us", False, lambda r: (float(r["cpu_user_s"]) +
+                                  float(r["cpu_sys_s"])) /
+      float(r["trans"]) * 1e6)
+print("rr_1B: rate and latencies from the turns, CPU from the runs alone")
+EOF
 }
 
 # results.csv: every veth figure of the four tests has both medians and a
@@ -244,7 +308,7 @@ t_why_fields() {
 	# either stack may retransmit (Linux TCP 1 segment in one CI run,
 	# xtcp 91 in another). t_why_clean asserts "none lost" on a run
 	# that is actually clean (one CPU).
-	why_check fields "$(grep ' status=ok ' "$raw")"
+	why_check fields "$(grep ' status=ok ' "$raw" | grep -v ' il=1')"
 }
 
 # A fixed transfer over the clean veth: no retransmission, the device saw
@@ -321,9 +385,11 @@ ktap_run "bench: xbench reports a refused connection as an error" t_refused
 ktap_run "bench: xbench rr TCP, percentiles ordered" t_rr TCP
 ktap_run "bench: xbench rr XTCP, percentiles ordered" t_rr_xtcp
 ktap_run "bench: xbench cc (connect/accept/close) TCP" t_cc TCP
+ktap_run "bench: xbench -I rr, senders take turns: as many transactions each" t_turns rr
 ktap_run "bench: run.sh short veth run completes" t_run
 ktap_run "bench: raw.txt has every run" t_raw
 ktap_run "bench: table has every figure with medians and ratios" t_table
+ktap_run "bench: table's rr rate and latency from the runs taking turns" t_table_turns
 ktap_run "bench: report shows failed runs" t_report_fail
 ktap_run "bench: every run records retrans, segments, device packets" t_why_fields
 ktap_run "bench: clean veth bulk TCP: no retrans, device bytes and segments cover the data" t_why_clean TCP

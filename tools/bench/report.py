@@ -13,7 +13,10 @@ Every figure is the median over the repetitions, shown with its range
 (min-max). Runs are interleaved, so repetition k of both senders saw the
 same moment of a noisy host: a ratio is the median of the per-repetition
 ratios XTCP/TCP, shown with their range (the ratio of the medians when
-the repetitions cannot be paired). In the driver section the ratio is
+the repetitions cannot be paired). The transaction tests' rates and
+latencies come from the runs where the senders took turns, transaction by
+transaction (il=1), when the raw file has them; their CPU figures from
+the runs of each sender alone. In the driver section the ratio is
 xtcp_igb over the stock igb, both carrying Linux TCP.
 
 A second table, "Why (diagnostics)", says what each sender put on the
@@ -55,6 +58,8 @@ DIAG_METRICS = {
     "devbytes_pkt": ("bytes per device tx packet", "B",
                      ("bulk", "rr", "crr", "cc")),
 }
+# What a run of senders taking turns measures (xbench -I, il=1).
+TURN_METRICS = ("rate", "p50_us", "p99_us")
 TESTS = ["bulk_1x64K", "bulk_1x1M", "bulk_4x64K", "bulk_4x1M",
          "rr_1B", "rr_4K", "crr", "cc"]
 PATHS = ["lo", "veth", "igb"]
@@ -118,10 +123,13 @@ def derive(rec):
                 m["perf_gib"] = tc / 1e3 / gib
     else:
         trans = float(rec["trans"])
-        derive_why(rec, m, trans)
         m["rate"] = float(rec["rate"])
         m["p50_us"] = float(rec["p50_us"])
         m["p99_us"] = float(rec["p99_us"])
+        if rec.get("il") == "1":
+            # the senders took turns: no CPU or device figure of its own
+            return m
+        derive_why(rec, m, trans)
         if trans > 0:
             m["cpu_us"] = (float(rec["cpu_user_s"]) +
                            float(rec["cpu_sys_s"])) / trans * 1e6
@@ -131,6 +139,7 @@ def derive(rec):
 
 def load(d):
     runs = defaultdict(list)      # (path, test, sender) -> [(rep, metrics)]
+    turns = defaultdict(list)     # the same, runs with il=1
     fails = defaultdict(list)     # (path, test, sender) -> [why]
     skips = {}                    # path -> why
     with open(os.path.join(d, "raw.txt")) as f:
@@ -147,8 +156,21 @@ def load(d):
                     .append(rec.get("why", ""))
             elif st == "ok":
                 # a repetition is (driver round, repetition in it)
-                runs[(rec["path"], rec["test"], rec["sender"])].append(
-                    ((rec.get("round", "0"), int(rec["rep"])), derive(rec)))
+                key = (rec["path"], rec["test"], rec["sender"])
+                m = derive(rec)
+                if rec.get("il") == "1":
+                    turns[key].append(((rec.get("round", "0"),
+                                        int(rec["rep"])), m))
+                else:
+                    runs[key].append(((rec.get("round", "0"),
+                                       int(rec["rep"])), m))
+    # Where the senders also took turns (xbench -I), the rates and
+    # latencies are those runs'; the runs alone keep the CPU figures.
+    for key, reps in turns.items():
+        for _, m in runs.get(key, []):
+            for k in TURN_METRICS:
+                m.pop(k, None)
+        runs[key].extend(((r[0], "il", r[1]), m) for r, m in reps)
     env = {}
     try:
         with open(os.path.join(d, "env.txt")) as f:
@@ -259,7 +281,10 @@ def build(d):
     md.append("Cells: median [min-max] over the repetitions. Ratio: median "
               "[min-max] of the per-repetition ratios XTCP/TCP (the two "
               "senders' runs are interleaved, repetition k of each saw the "
-              "same moment). \"within spread\": the range includes 1. "
+              "same moment; the rr, crr and cc rates and latencies come "
+              "from runs in which the two took turns, transaction by "
+              "transaction, their CPU figures from runs of each alone). "
+              "\"within spread\": the range includes 1. "
               "Absolute numbers from a TCG guest mean little; the ratios "
               "within one run are the measure.")
     md.append("")

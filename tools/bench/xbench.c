@@ -6,12 +6,14 @@
  *   xbench -l [-B ADDR] [-p PORT]
  *	the receiver: an AF_INET server that serves every mode, one thread
  *	per connection, until killed (PORT, and PORT+1 for cc).
- *   xbench -m bulk|rr|crr|cc -s XTCP|TCP[,...] -H HOST [-p PORT] [-x REPS] [...]
+ *   xbench -m bulk|rr|crr|cc -s XTCP|TCP[,...] -H HOST [-p PORT] [-x REPS] [-I] [...]
  *	the sender (client); prints one line of key=value results per run.
  *	With several senders and -x, one process runs every repetition of
  *	both, interleaved and alternating which goes first (repetition k of
  *	each saw the same moment of a noisy machine), and no run pays for a
- *	process start.
+ *	process start. -I (rr, crr, cc): within each repetition the senders
+ *	take turns, one transaction each, and each prints its own line (il=1)
+ *	of rate and latencies, without CPU figures.
  *
  * Each connection starts with a struct xb_hello naming the mode and the
  * transaction sizes, so one server serves every test of a run:
@@ -117,6 +119,7 @@ static struct {
 	__u32 req, resp;
 	const char *cong;
 	bool set_nodelay;
+	bool interleave;
 } opt = {
 	.host = "127.0.0.1",
 	.port = 5201,
@@ -142,6 +145,15 @@ static struct {
 static const char *sender_name(void)
 {
 	return cur.xtcp ? "XTCP" : "TCP";
+}
+
+static int xtcp_fam;		/* AF_XTCP's number, when a sender uses it */
+
+/* Sender i of -s runs next. */
+static void set_sender(int i)
+{
+	cur.xtcp = opt.xtcp[i];
+	cur.family = cur.xtcp ? xtcp_fam : AF_INET;
 }
 
 static void die(const char *fmt, ...)
@@ -617,7 +629,7 @@ static void print_why(const struct sock_tally *t, const struct dev_snap *a,
 		       (unsigned long long)t->retrans,
 		       (unsigned long long)t->segs_out,
 		       (unsigned long long)t->data_segs_out);
-	if (a->ok && b->ok)
+	if (a && b && a->ok && b->ok)
 		printf(" dev_tx_pkts=%llu dev_tx_bytes=%llu",
 		       (unsigned long long)(b->pkts - a->pkts),
 		       (unsigned long long)(b->bytes - a->bytes));
@@ -847,6 +859,38 @@ static const char *mode_name(enum xb_mode m)
 	}
 }
 
+/* One transaction of mode m; fd is rr's connection (the others open their
+ * own). Connections closed here are tallied.
+ */
+static void trans_once(enum xb_mode m, int fd, char *buf,
+		       struct sock_tally *tally)
+{
+	if (m == XB_CRR) {
+		fd = client_connect(XB_CRR, opt.req, opt.resp);
+		rr_once(fd, buf, true);
+		tally_sock(tally, fd);
+		close(fd);
+	} else if (m == XB_RR) {
+		rr_once(fd, buf, false);
+	} else {
+		cc_once(buf, tally);
+	}
+}
+
+/* The head of a transaction run's line: rate over el seconds, percentiles. */
+static void print_trans(enum xb_mode m, struct samples *s, double el)
+{
+	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	printf("mode=%s sender=%s rep=%d req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
+	       mode_name(m), sender_name(), cur.rep,
+	       m == XB_CC ? 0 : m == XB_CRR ? (__u32)sizeof(struct xb_hello) : opt.req,
+	       m == XB_CC ? 0 : opt.resp,
+	       el, s->n, s->n / el);
+	printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f",
+	       pct_us(s, 0.50), pct_us(s, 0.90), pct_us(s, 0.99),
+	       s->v[s->n - 1] / 1e3);
+}
+
 /* rr, crr and cc: transactions, one at a time, each timed. */
 static int run_trans(enum xb_mode m)
 {
@@ -856,7 +900,6 @@ static int run_trans(enum xb_mode m)
 	struct dev_snap d0, d1;
 	struct cpu_snap c0, c1;
 	__u64 t0;
-	double el;
 	char *buf;
 	int fd = -1;
 
@@ -870,16 +913,7 @@ static int run_trans(enum xb_mode m)
 	cpu_snap(&c0);
 	while (!quit && now() < c0.t + opt.secs) {
 		t0 = now_ns();
-		if (m == XB_CRR) {
-			fd = client_connect(XB_CRR, opt.req, opt.resp);
-			rr_once(fd, buf, true);
-			tally_sock(&tally, fd);
-			close(fd);
-		} else if (m == XB_RR) {
-			rr_once(fd, buf, false);
-		} else {
-			cc_once(buf, &tally);
-		}
+		trans_once(m, fd, buf, &tally);
 		sample_add(&s, now_ns() - t0);
 	}
 	cpu_snap(&c1);
@@ -890,22 +924,72 @@ static int run_trans(enum xb_mode m)
 	}
 	if (!s.n)
 		die("no transaction completed");
-	el = c1.t - c0.t;
-	qsort(s.v, s.n, sizeof(*s.v), cmp_u64);
-	printf("mode=%s sender=%s rep=%d req=%u resp=%u secs=%.4f trans=%zu rate=%.1f",
-	       mode_name(m), sender_name(), cur.rep,
-	       m == XB_CC ? 0 : m == XB_CRR ? (__u32)sizeof(struct xb_hello) : opt.req,
-	       m == XB_CC ? 0 : opt.resp,
-	       el, s.n, s.n / el);
-	printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f",
-	       pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99),
-	       s.v[s.n - 1] / 1e3);
+	print_trans(m, &s, c1.t - c0.t);
 	print_cpu(&c0, &c1);
 	sw_stop_print();
 	print_why(&tally, &d0, &d1);
 	printf("\n");
 	fflush(stdout);
 	free(s.v);
+	free(buf);
+	return 0;
+}
+
+/*
+ * -I: the senders take turns, one transaction each, for -t seconds (the
+ * order reversed every other turn), so both see the same moments of a
+ * noisy machine at the scale of a transaction, not of a run. One line per
+ * sender, il=1: its rate is its transactions over the time they took.
+ * The CPU and device counters are the machine's and cannot be split
+ * between the senders: the line has none (run without -I for them).
+ */
+static int run_trans_il(enum xb_mode m)
+{
+	size_t bufsz = opt.req > opt.resp ? opt.req : opt.resp;
+	struct sock_tally tally[XB_MAX_SENDERS] = { 0 };
+	struct samples s[XB_MAX_SENDERS] = { 0 };
+	__u64 spent[XB_MAX_SENDERS] = { 0 };
+	int fd[XB_MAX_SENDERS] = { -1, -1, -1, -1 };
+	int n = opt.nsenders, i, k;
+	double t_end;
+	char *buf;
+	__u64 t0;
+	long j;
+
+	buf = calloc(1, bufsz);
+	if (!buf)
+		die("out of memory");
+	for (i = 0; i < n && m == XB_RR; i++) {
+		set_sender(i);
+		fd[i] = client_connect(XB_RR, opt.req, opt.resp);
+	}
+	t_end = now() + opt.secs;
+	for (j = 0; !quit && now() < t_end; j++) {
+		for (k = 0; k < n; k++) {
+			i = j & 1 ? n - 1 - k : k;
+			set_sender(i);
+			t0 = now_ns();
+			trans_once(m, fd[i], buf, &tally[i]);
+			t0 = now_ns() - t0;
+			sample_add(&s[i], t0);
+			spent[i] += t0;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		set_sender(i);
+		if (fd[i] >= 0) {
+			tally_sock(&tally[i], fd[i]);
+			close(fd[i]);
+		}
+		if (!s[i].n)
+			die("no transaction completed");
+		print_trans(m, &s[i], spent[i] / 1e9);
+		printf(" il=1");
+		print_why(&tally[i], NULL, NULL);
+		printf("\n");
+		free(s[i].v);
+	}
+	fflush(stdout);
 	free(buf);
 	return 0;
 }
@@ -958,13 +1042,15 @@ static void help(void)
 {
 	fprintf(stderr,
 		"usage: %s -l [-B ADDR] [-p PORT]\n"
-		"       %s -m bulk|rr|crr|cc -s XTCP|TCP[,...] [-x REPS] [-H HOST]\n"
+		"       %s -m bulk|rr|crr|cc -s XTCP|TCP[,...] [-x REPS] [-I] [-H HOST]\n"
 		"              [-p PORT] [-t SECS] [-n BYTES] [-P STREAMS]\n"
 		"              [-w WSIZE] [-r REQ] [-R RESP] [-C CONG] [-D]\n"
 		"  -l  receiver (always AF_INET), serves every mode until killed;\n"
 		"      PORT for bulk/rr/crr, PORT+1 for cc (accept, close)\n"
 		"  -s  the senders' socket families (AF_XTCP or AF_INET), in order\n"
 		"  -x  repetitions of every sender, interleaved (default 1)\n"
+		"  -I  rr/crr/cc: the senders take turns transaction by transaction\n"
+		"      within each repetition; no CPU figures\n"
 		"  -t  duration (default 3 s); -n bulk: send exactly BYTES instead\n"
 		"  -P  bulk streams (default 1); -w bulk write size (default 64K)\n"
 		"  -r/-R  rr request/response size, crr response size (default 1)\n"
@@ -995,9 +1081,9 @@ static void parse_senders(char *list)
 
 int main(int argc, char **argv)
 {
-	int c, rc = 0, i, k, xfam = 0;
+	int c, rc = 0, i, k, runs;
 
-	while ((c = getopt(argc, argv, "lm:s:x:H:B:p:t:n:P:w:r:R:C:Dh")) != -1) {
+	while ((c = getopt(argc, argv, "lm:s:x:IH:B:p:t:n:P:w:r:R:C:Dh")) != -1) {
 		switch (c) {
 		case 'l':
 			opt.listen = true;
@@ -1019,6 +1105,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			opt.reps = atoi(optarg);
+			break;
+		case 'I':
+			opt.interleave = true;
 			break;
 		case 'H':
 			opt.host = optarg;
@@ -1070,13 +1159,15 @@ int main(int argc, char **argv)
 		help();
 	if (opt.mode == XB_BULK && opt.nbytes && opt.nbytes < (__u64)opt.streams)
 		help();
+	if (opt.interleave && opt.mode == XB_BULK)
+		help();
 	peer.sin_family = AF_INET;
 	peer.sin_port = htons(opt.port);
 	if (inet_pton(AF_INET, opt.host, &peer.sin_addr) != 1)
 		die("bad address %s", opt.host);
 	for (i = 0; i < opt.nsenders; i++)
 		if (opt.xtcp[i])
-			xfam = xtcp_family();
+			xtcp_fam = xtcp_family();
 	if (opt.mode != XB_BULK)
 		opt.set_nodelay = true;
 
@@ -1084,28 +1175,32 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 
-	for (k = 0; k < opt.reps * opt.nsenders && !quit && !rc; k++) {
-		cur.rep = k / opt.nsenders;
-		i = k % opt.nsenders;
-		/* odd repetitions run the senders in reverse order */
-		if (cur.rep & 1)
-			i = opt.nsenders - 1 - i;
-		cur.xtcp = opt.xtcp[i];
-		cur.family = cur.xtcp ? xfam : AF_INET;
+	/* -I: a run is one repetition of every sender at once */
+	runs = opt.interleave ? opt.reps : opt.reps * opt.nsenders;
+	for (k = 0; k < runs && !quit && !rc; k++) {
+		if (opt.interleave) {
+			cur.rep = k;
+			set_sender(0);
+		} else {
+			cur.rep = k / opt.nsenders;
+			i = k % opt.nsenders;
+			/* odd repetitions run the senders in reverse order */
+			if (cur.rep & 1)
+				i = opt.nsenders - 1 - i;
+			set_sender(i);
+		}
 		stop = 0;
 		/* A hung run must end the process, not the guest's timeout. */
 		snprintf(alarm_msg, sizeof(alarm_msg),
 			 "xbench: [sender=%s rep=%d] deadline passed, giving up\n",
-			 sender_name(), cur.rep);
+			 opt.interleave ? "ALL" : sender_name(), cur.rep);
 		alarm((unsigned int)(opt.nbytes ? 600 : opt.secs + XB_SLACK));
-		switch (opt.mode) {
-		case XB_BULK:
+		if (opt.mode == XB_BULK)
 			rc = run_bulk();
-			break;
-		default:
+		else if (opt.interleave)
+			rc = run_trans_il(opt.mode);
+		else
 			rc = run_trans(opt.mode);
-			break;
-		}
 	}
 	alarm(0);
 	return rc;
