@@ -170,7 +170,8 @@ is_trans() {	# is_trans TEST: rr, crr or cc
 # Transactions with sender and receiver on a CPU of their own each: the
 # receiver's thread of each connection otherwise lands on the sender's
 # CPU or the other one, a placement drawn anew for every connection, and
-# the two cost different times (veth rr_1B: about 6% in a test of it).
+# the senders compare differently on each (veth rr_1B, runs alone: XTCP's
+# p50 6% above Linux TCP's with both ends on one CPU, level on two).
 pin_rx=
 [ "$(nproc)" -ge 2 ] && pin_rx=1
 
