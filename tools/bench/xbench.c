@@ -949,7 +949,7 @@ static int run_trans_il(enum xb_mode m)
 	struct sock_tally tally[XB_MAX_SENDERS] = { 0 };
 	struct samples s[XB_MAX_SENDERS] = { 0 };
 	__u64 spent[XB_MAX_SENDERS] = { 0 };
-	int fd[XB_MAX_SENDERS] = { -1, -1, -1, -1 };
+	int fd[XB_MAX_SENDERS];
 	int n = opt.nsenders, i, k;
 	double t_end;
 	char *buf;
@@ -959,9 +959,9 @@ static int run_trans_il(enum xb_mode m)
 	buf = calloc(1, bufsz);
 	if (!buf)
 		die("out of memory");
-	for (i = 0; i < n && m == XB_RR; i++) {
+	for (i = 0; i < n; i++) {
 		set_sender(i);
-		fd[i] = client_connect(XB_RR, opt.req, opt.resp);
+		fd[i] = m == XB_RR ? client_connect(XB_RR, opt.req, opt.resp) : -1;
 	}
 	t_end = now() + opt.secs;
 	for (j = 0; !quit && now() < t_end; j++) {
