@@ -182,7 +182,8 @@ import csv, shlex, statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
     rec = dict(t.split("=", 1) for t in shlex.split(line) if "=" in t)
-    if rec.get("status") != "ok" or rec["test"] != "rr_1B":
+    if (rec.get("status") != "ok" or rec["path"] != "veth" or
+            rec["test"] != "rr_1B"):
         continue
     runs.setdefault((rec.get("il") == "1", rec["sender"]), []).append(rec)
 rows = {r["metric"]: r for r in csv.DictReader(open(sys.argv[2]))
