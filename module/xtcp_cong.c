@@ -3,7 +3,7 @@
  * xtcp: congestion control. Each socket has an algorithm (TCP_CONGESTION;
  * the module parameter "congestion" names the default): Reno (RFC 5681:
  * slow start below ssthresh, then one segment per window of ACKs, half
- * the flight on loss) here, CUBIC (RFC 9438) in xtcp_cubic.c. The hooks
+ * the window on loss) here, CUBIC (RFC 9438) in xtcp_cubic.c. The hooks
  * below are what the ACK, fast retransmit and RTO paths call.
  */
 #include <linux/moduleparam.h>
@@ -44,10 +44,15 @@ static void xtcp_reno_on_ack(struct sock *sk, u32 acked)
 	tcp_snd_cwnd_set(tp, min(cwnd, tp->snd_cwnd_clamp));
 }
 
-/* Half the flight (RFC 5681 (4)). */
+/*
+ * Half the window, as tcp_reno_ssthresh. RFC 5681 (4) halves FlightSize,
+ * which counts SACKed data too: while RACK's reordering window delays
+ * the loss, every SACK lets a new segment out and that count grows, so
+ * the later the loss is seen, the less the window is cut.
+ */
 static u32 xtcp_reno_ssthresh(struct sock *sk)
 {
-	return max(tcp_sk(sk)->packets_out >> 1, 2U);
+	return max(tcp_snd_cwnd(tcp_sk(sk)) >> 1, 2U);
 }
 
 static const struct xtcp_cong_ops xtcp_reno_ops = {

@@ -16,6 +16,8 @@
 #     at the loss ssthresh about half the window (beta 0.5), then
 #     congestion avoidance linear in round trips: +1 segment per RTT
 #     (a least-squares line against elapsed RTTs, small residuals).
+#     The halving is of cwnd, as Linux's, also when the loss is seen late
+#     and SACKed data makes the flight larger than the window.
 #  3. CUBIC: the same slow start, ssthresh about 0.7 of the window
 #     (beta_cubic), then W(t) = C (t - K)^3 + W_max (RFC 9438 4.2): most
 #     of the growth in the first half of K (concave), a plateau at W_max
@@ -231,6 +233,58 @@ PYEOF
 t_reno() { cc_case reno reno; }
 t_cubic() { cc_case cubic cubic; }
 
+# Reno halves the window, however late the loss is seen. With a duplicate
+# threshold of 30 (tcp_reordering) and no reordering seen, RACK waits its
+# reordering window (min_RTT/4, 50 ms here) before it calls the hole
+# lost, and every SACK in that time lets a new segment out. RFC 5681's
+# FlightSize, which counts the SACKed data, is then well above the
+# window, and half of it would cut the window by much less than half;
+# Linux (tcp_reno_ssthresh) halves cwnd.
+t_reno_late() {
+	local rc=0 reo
+	reo=$(ip netns exec $A sysctl -n net.ipv4.tcp_reordering)
+	ip netns exec $A sysctl -qw net.ipv4.tcp_reordering=30
+	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; rc=1; }
+	ack_trace_start || { echo "no xtcp:xtcp_ack tracepoint"; rc=1; }
+	[ $rc = 0 ] && { client renolate "cc=reno;bulk=3@20" \
+		"pause=3500;lowat=8388608" || rc=1; }
+	ack_trace_stop "$TMP/renolate.acks"
+	ip netns exec $A sysctl -qw net.ipv4.tcp_reordering="$reo"
+	[ $rc = 0 ] || return 1
+	python3 - "$TMP/renolate.cli" "$TMP/renolate.acks" "$(dirname "$0")" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[3])
+from send_cc import samples
+
+S = samples(sys.argv[1])
+# The window at the loss: the largest cwnd of slow start, from the ACKs
+# (traced before each one's growth, so up to an ACK's worth below) and
+# the samples.
+traced = [int(l.split()[1]) for l in open(sys.argv[2])
+          if int(l.split()[3]) >= 1 << 30]
+wloss = max([s[1] for s in S if s[2] >= 1e6] + traced)
+red = [s for s in S if s[2] < 1e6]
+if not red:
+    sys.exit("no reduction seen")
+if any(s[3] == 4 for s in red):
+    sys.exit("an RTO happened (ca_state Loss): not a fast-recovered loss")
+first = red[0]
+ssth, unacked = first[2], first[5]
+print("window at the loss %d; first sample in ca_state %d: ssthresh %d, "
+      "%d segments unacknowledged" % (wloss, first[3], ssth, unacked))
+ok = True
+# Seen late: SACKed segments were outstanding beyond the window.
+if unacked < wloss + 8:
+    print("fail: the loss was not seen late (unacknowledged %d, window %d)"
+          % (unacked, wloss))
+    ok = False
+if not wloss / 2 - 1 <= ssth <= wloss / 2 + 2:
+    print("fail: ssthresh %d is not half the window (%d)" % (ssth, wloss))
+    ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+}
+
 # CUBIC after an application pause: the writer stops early in the epoch
 # (concave part) and resumes after the curve's K has passed. Idle time is
 # not time on the curve (RFC 9438 5.8; Linux moves the epoch on
@@ -285,9 +339,10 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 
-ktap_header 4
+ktap_header 5
 ktap_run tcp_congestion_sockopt_and_default t_sockopt
 ktap_run reno_slow_start_halving_linear_growth t_reno
+ktap_run reno_halves_cwnd_when_loss_seen_late t_reno_late
 ktap_run cubic_slow_start_beta_cubic_growth t_cubic
 ktap_run cubic_pause_is_not_time_on_the_curve t_cubic_idle
 ktap_finish
