@@ -16,6 +16,7 @@
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <net/busy_poll.h>
 #include <net/icmp.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -1287,6 +1288,12 @@ static void xtcp_conn_request(struct sock *sk, struct sk_buff *skb)
 	atomic64_set(&newsk->sk_cookie, 0);
 	atomic_set(&newinet->inet_id, get_random_u16());
 	newsk->sk_txhash = get_random_u32();
+	/* The flow and NAPI instance are the SYN's, not the listener's
+	 * (Linux takes them from the handshake's ACK: tcp_check_req,
+	 * tcp_child_process).
+	 */
+	sock_rps_save_rxhash(newsk, skb);
+	sk_mark_napi_id_set(newsk, skb);
 	inet_csk(newsk)->icsk_bind_hash = NULL;
 	inet_csk(newsk)->icsk_bind2_hash = NULL;
 	newsk->sk_state = TCP_SYN_RECV;
@@ -1440,6 +1447,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 		xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie ? :
 				  dst_mtu(__sk_dst_get(sk)));
+		sk_mark_napi_id(sk, skb);	/* as tcp_finish_connect */
 		xtcp_established(sk);
 		xtcp_mib_inc(sk, XTCP_MIB_ACTIVEOPENS);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -1669,6 +1677,15 @@ int xtcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	 * listener's child is cloned with it).
 	 */
 	xtcp_mstamp_refresh(tcp_sk(sk));
+	/* As tcp_v4_do_rcv: the flow's hash, which inet_recvmsg hands RFS
+	 * to steer the flow to its reader's CPU, and once established its
+	 * NAPI instance, for busy polling and SO_INCOMING_NAPI_ID.
+	 */
+	if (sk->sk_state != TCP_LISTEN) {
+		sock_rps_save_rxhash(sk, skb);
+		if (sk->sk_state == TCP_ESTABLISHED)
+			sk_mark_napi_id(sk, skb);
+	}
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		if ((XTCP_SKB_CB(skb)->tcp_flags &
@@ -2038,6 +2055,10 @@ static unsigned int xtcp_nf_local_in(void *priv, struct sk_buff *skb,
 	tcp_sk(sk)->segs_in += segs;
 	if (skb->len > thl)
 		tcp_sk(sk)->data_segs_in += segs;
+
+	/* SO_INCOMING_CPU: the CPU the segment came in on (tcp_v4_rcv). */
+	if (sk->sk_state != TCP_LISTEN)
+		sk_incoming_cpu_update(sk);
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {

@@ -75,6 +75,10 @@ TEST_FILES += recv_autotune.py
 # connections' ACKs ride on the replies, the timer when none comes.
 TEST_PROGS += recv_delack.sh
 TEST_FILES += recv_delack.py
+# What the receive path records for steering, as Linux TCP: the CPU a
+# segment came in on, the flow's hash for RFS, the NAPI instance.
+TEST_PROGS += recv_steer.sh
+TEST_FILES += recv_steer.py
 # GSO skb sizes when the window limits them: half-cwnd quota, TSO
 # deferral, growing the head skb; beside Linux TCP.
 TEST_PROGS += send_defer.sh
