@@ -28,6 +28,8 @@
 # by transaction (xbench -I, raw lines il=1), for the rates and
 # latencies: in rr_1B over veth and lo, the per-repetition ratios of runs
 # alone spread by 10-15%, those of turns by 3% (rate, p50) and 5% (p99).
+# Over veth and igb each end's receive work runs on its own CPU (RPS,
+# interrupt affinity: see setup_veth); over lo both ends' run on one.
 #
 # Usage: tools/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S]
 #                           [--paths lo,veth,drv,igb] [--tests LIST]
@@ -88,6 +90,11 @@ say() { echo "bench: $*"; }
 [ -x "$XBENCH" ] || { echo "run.sh: $XBENCH not built (make -C tools/bench)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (run it in tools/xvm)" >&2; exit 1; }
 
+# The receiving end's CPU, where its receive work goes (setup_veth,
+# wire_up): the second one, if there is one.
+rx_cpu=0
+[ "$(nproc)" -ge 2 ] && rx_cpu=1
+
 # Where the numbers came from.
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
@@ -97,7 +104,8 @@ say() { echo "bench: $*"; }
 	echo "commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "dirty=$(git -C "$top" status --porcelain -- module driver 2>/dev/null | wc -l)"
 	echo "mode=$([ -n "$quick" ] && echo quick || echo full) reps=$reps secs=$secs"
-	echo "wire_irqs=cpu0"
+	echo "wire_irqs=sender cpu0, receiver cpu$rx_cpu"
+	echo "veth_rps=$([ "$rx_cpu" = 1 ] && echo "sender cpu0, receiver cpu1" || echo none)"
 	echo "transactions=$([ "$(nproc)" -ge 2 ] && echo "sender cpu0, receiver cpu1" || echo unpinned)"
 } >"$out/env.txt"
 
@@ -236,8 +244,22 @@ setup_lo() {
 	ip netns add blo && ip -n blo link set lo up
 }
 
+# Each end's receive work on its own CPU (two or more CPUs): RPS moves
+# what the sender's veth receives to CPU 0 and what the receiver's
+# receives to CPU 1; otherwise veth hands both to the transmitting CPU's
+# backlog. On one CPU the two stacks' code compete for the caches (and,
+# under TCG, the vCPU's translated-code lookup and soft TLB), which
+# favours a sender running the receiver's stack: crr over veth, 10
+# repetitions taking turns, XTCP/TCP rate 0.95-0.99 and p50 1.01-1.09
+# with the receive work on the sending CPU, 0.99-1.02 and 0.97-1.03 with
+# each end's on its own. lo has one device for both directions, so its
+# ends share a CPU (RFS cannot split them: both directions of a
+# connection have the same flow hash).
 setup_veth() {
-	veth_pair bs br
+	veth_pair bs br || return 1
+	[ "$rx_cpu" = 1 ] || return 0
+	ip netns exec bs sh -c 'echo 1 >/sys/class/net/veth0/queues/rx-0/rps_cpus' &&
+		ip netns exec br sh -c 'echo 2 >/sys/class/net/veth0/queues/rx-0/rps_cpus'
 }
 
 # nic_bind PCIADDR DRIVER: (re)bind one NIC to DRIVER, loading it if
@@ -288,21 +310,23 @@ nic_place() {
 	ip -n "$ns" link set "$nd" up
 }
 
-# wire_irqs PCIADDR...: every MSI-X vector of these NICs to CPU 0. Each
+# wire_irqs CPU PCIADDR...: every MSI-X vector of these NICs to CPU. Each
 # queue pair's vectors otherwise sit on a CPU of their own, and which queue
 # a connection uses follows its hash (RSS on receive, a random sk_txhash on
 # Linux TCP's transmit), so each repetition drew its own placement. Six
 # igb rr_4K repetitions per sender, in one guest: Linux TCP 872-1256
 # transactions/s and xtcp 1040-1265 with the default placement,
 # 1095-1233 and 1099-1215 with every vector on CPU 0. The senders
-# compare on one placement.
+# compare on one placement: the sender's NIC on CPU 0, the receiver's on
+# CPU 1 (each end's receive work on its own CPU, as setup_veth's RPS).
 wire_irqs() {
-	local dev irq
+	local cpu=$1 dev irq
 
+	shift
 	for dev in "$@"; do
 		for irq in /sys/bus/pci/devices/"$dev"/msi_irqs/*; do
 			[ -e "$irq" ] || continue
-			echo 0 >"/proc/irq/$(basename "$irq")/smp_affinity_list" ||
+			echo "$cpu" >"/proc/irq/$(basename "$irq")/smp_affinity_list" ||
 				say "cannot pin irq $(basename "$irq") of $dev"
 		done
 	done
@@ -310,7 +334,7 @@ wire_irqs() {
 
 # wire_up SENDER_PCI SENDER_DRIVER RECEIVER_PCI: sender NIC in "ws" as
 # 10.0.3.1, receiver NIC (stock igb) in "wr" as 10.0.3.2, interrupts on
-# CPU 0 (wire_irqs), link checked.
+# CPU 0 and 1 (wire_irqs), link checked.
 wire_up() {
 	local s=$1 sdrv=$2 r=$3
 
@@ -321,7 +345,8 @@ wire_up() {
 	nic_bind "$r" igb || { say "cannot bind $r to igb"; return 1; }
 	nic_bind "$s" "$sdrv" || { say "cannot bind $s to $sdrv"; return 1; }
 	nic_place "$r" wr 10.0.3.2 && nic_place "$s" ws 10.0.3.1 || return 1
-	wire_irqs "$s" "$r"
+	wire_irqs 0 "$s"
+	wire_irqs "$rx_cpu" "$r"
 	# first contact: the stock driver may need a moment after carrier
 	for _ in $(seq 30); do
 		ip netns exec ws busybox ping -c 1 -W 1 10.0.3.2 >/dev/null 2>&1 && return 0
