@@ -251,7 +251,7 @@ setup_lo() {
 # under TCG, the vCPU's translated-code lookup and soft TLB), which
 # favours a sender running the receiver's stack: crr over veth, 10
 # repetitions taking turns, XTCP/TCP rate 0.95-0.99 and p50 1.01-1.09
-# with the receive work on the sending CPU, 0.99-1.02 and 0.97-1.03 with
+# with the receive work on the sending CPU, 0.98-1.02 and 0.97-1.03 with
 # each end's on its own. lo has one device for both directions, so its
 # ends share a CPU (RFS cannot split them: both directions of a
 # connection have the same flow hash).
