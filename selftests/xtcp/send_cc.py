@@ -12,6 +12,17 @@ def samples(path):
             for l in open(path) if l.startswith("cw ")]
 
 
+def window_at_loss(S, acks):
+    """The window at the loss: the largest cwnd of slow start (ssthresh
+    unset), from the samples and from ACKS, the xtcp:xtcp_ack lines
+    ("cwnd N ssthresh M") send_cc.sh traced: slow start's last ACKs come
+    in one burst that 20 ms samples miss. Traced before each ACK's
+    growth, so at most an ACK's worth below."""
+    traced = [int(l.split()[1]) for l in open(acks)
+              if int(l.split()[3]) >= 1 << 30]
+    return max([s[1] for s in S if s[2] >= 1e6] + traced)
+
+
 class Epoch:
     """From the return to Open after the reduction, while ssthresh stays.
     Times are seconds since the epoch began; the CUBIC curve is the one

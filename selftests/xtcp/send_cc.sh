@@ -122,24 +122,28 @@ ack_trace_stop() {	# ack_trace_stop FILE
 	echo >"$t"/trace
 }
 
-# cc_case NAME ALGO: one bulk run with a single loss; growth law checks.
-cc_case() {
+# loss_run NAME SCRIPT PEER_STEPS: client NAME runs SCRIPT while the
+# peer drops the 40th data segment once; its ACKs go to $TMP/NAME.acks.
+loss_run() {
 	local rc=0
 	# client() takes the next port.
 	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; return 1; }
 	ack_trace_start || { echo "no xtcp:xtcp_ack tracepoint"; return 1; }
-	client "$1" "cc=$2;getcc;bulk=9@20" "$PEER_QUIET" || rc=1
+	client "$1" "$2" "$3" || rc=1
 	ack_trace_stop "$TMP/$1.acks"
-	[ $rc = 0 ] && grep -qx "cc $2" "$TMP/$1.cli" || return 1
+	return $rc
+}
+
+# cc_case NAME ALGO: one bulk run with a single loss; growth law checks.
+cc_case() {
+	loss_run "$1" "cc=$2;getcc;bulk=9@20" "$PEER_QUIET" &&
+		grep -qx "cc $2" "$TMP/$1.cli" || return 1
 	python3 - "$2" "$TMP/$1.cli" "$TMP/$1.acks" "$(dirname "$0")" <<'PYEOF' ||
 import sys
 sys.path.insert(0, sys.argv[4])
-from send_cc import Epoch, samples
+from send_cc import Epoch, samples, window_at_loss
 
 algo, path = sys.argv[1], sys.argv[2]
-# Largest cwnd the ACKs saw while ssthresh was unset (slow start).
-traced = [int(l.split()[1]) for l in open(sys.argv[3])
-          if int(l.split()[3]) >= 1 << 30]
 S = samples(path)
 ss = [s for s in S if s[2] >= 1e6]
 if not ss:
@@ -147,7 +151,7 @@ if not ss:
 first, wss = ss[0][1], max(s[1] for s in ss)
 e = Epoch(S)
 ssth, ep, T, W, w0, rtt, at = e.ssth, e.ep, e.T, e.W, e.w0, e.rtt, e.at
-wloss = max([wss] + traced)
+wloss = window_at_loss(S, sys.argv[3])
 if any(s[3] == 4 for s in e.after):
     sys.exit("an RTO happened (ca_state Loss): not a single fast-recovered loss")
 print("slow start %d -> %d; ssthresh %d = %.2f of the window at the loss "
@@ -244,25 +248,16 @@ t_reno_late() {
 	local rc=0 reo
 	reo=$(ip netns exec $A sysctl -n net.ipv4.tcp_reordering)
 	ip netns exec $A sysctl -qw net.ipv4.tcp_reordering=30
-	drop_once $((PORT + 1)) 40 || { echo "iptables nth rule failed"; rc=1; }
-	ack_trace_start || { echo "no xtcp:xtcp_ack tracepoint"; rc=1; }
-	[ $rc = 0 ] && { client renolate "cc=reno;bulk=3@20" \
-		"pause=3500;lowat=8388608" || rc=1; }
-	ack_trace_stop "$TMP/renolate.acks"
+	loss_run renolate "cc=reno;bulk=3@20" "pause=3500;lowat=8388608" || rc=1
 	ip netns exec $A sysctl -qw net.ipv4.tcp_reordering="$reo"
 	[ $rc = 0 ] || return 1
 	python3 - "$TMP/renolate.cli" "$TMP/renolate.acks" "$(dirname "$0")" <<'PYEOF'
 import sys
 sys.path.insert(0, sys.argv[3])
-from send_cc import samples
+from send_cc import samples, window_at_loss
 
 S = samples(sys.argv[1])
-# The window at the loss: the largest cwnd of slow start, from the ACKs
-# (traced before each one's growth, so up to an ACK's worth below) and
-# the samples.
-traced = [int(l.split()[1]) for l in open(sys.argv[2])
-          if int(l.split()[3]) >= 1 << 30]
-wloss = max([s[1] for s in S if s[2] >= 1e6] + traced)
+wloss = window_at_loss(S, sys.argv[2])
 red = [s for s in S if s[2] < 1e6]
 if not red:
     sys.exit("no reduction seen")
