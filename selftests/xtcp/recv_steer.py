@@ -31,22 +31,9 @@ SO_INCOMING_NAPI_ID = 56
 REQ = 16
 
 
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        b = s.recv(n - len(buf))
-        if not b:
-            return None
-        buf += b
-    return buf
-
-
 def serve(c):
     with c:
-        while True:
-            req = recv_exact(c, REQ)
-            if req is None:
-                return
+        while len(req := c.recv(REQ, socket.MSG_WAITALL)) == REQ:
             c.sendall(req)
 
 
@@ -90,7 +77,7 @@ def client(fam, addr, port, phases):
             os.sched_setaffinity(0, {int(phase)})
         for i in range(20):
             s.sendall(bytes([i]) * REQ)
-            if recv_exact(s, REQ) != bytes([i]) * REQ:
+            if s.recv(REQ, socket.MSG_WAITALL) != bytes([i]) * REQ:
                 sys.exit("short or wrong answer")
         print("phase %s incoming_cpu %d napi_id %d" % ((phase,) + steering(s)),
               flush=True)
