@@ -90,8 +90,13 @@ say() { echo "bench: $*"; }
 [ -x "$XBENCH" ] || { echo "run.sh: $XBENCH not built (make -C tools/bench)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (run it in tools/xvm)" >&2; exit 1; }
 
-# The receiving end's CPU, where its receive work goes (setup_veth,
-# wire_up): the second one, if there is one.
+# The receiving end's CPU, the second one if there is one: where its
+# receive work goes (setup_veth, wire_up) and where the transaction
+# tests' receiver runs, the sender on CPU 0. Unpinned, the receiver's
+# thread of each connection lands on the sender's CPU or the other one,
+# a placement drawn anew for every connection, and the senders compare
+# differently on each (veth rr_1B, runs alone: XTCP's p50 6% above Linux
+# TCP's with both ends on one CPU, level on two).
 rx_cpu=0
 [ "$(nproc)" -ge 2 ] && rx_cpu=1
 
@@ -106,7 +111,7 @@ rx_cpu=0
 	echo "mode=$([ -n "$quick" ] && echo quick || echo full) reps=$reps secs=$secs"
 	echo "wire_irqs=sender cpu0, receiver cpu$rx_cpu"
 	echo "veth_rps=$([ "$rx_cpu" = 1 ] && echo "sender cpu0, receiver cpu1" || echo none)"
-	echo "transactions=$([ "$(nproc)" -ge 2 ] && echo "sender cpu0, receiver cpu1" || echo unpinned)"
+	echo "transactions=$([ "$rx_cpu" = 1 ] && echo "sender cpu0, receiver cpu1" || echo unpinned)"
 } >"$out/env.txt"
 
 # Both senders run the same congestion control: xtcp takes Linux's default
@@ -150,7 +155,7 @@ run_test() {
 	tmo=$((reps * n * (${secs%.*} + 35) + 30))
 	args=$(test_args "$test")
 	[ -n "$il" ] && args="$args -I"
-	is_trans "$test" && [ -n "$pin_rx" ] && pin=(taskset -c 0)
+	is_trans "$test" && [ "$rx_cpu" = 1 ] && pin=(taskset -c 0)
 	# shellcheck disable=SC2086
 	timeout "$tmo" "${pin[@]}" ip netns exec "$ns" "$XBENCH" $args \
 		-s "$senders" -x "$reps" -H "$host" -p "$port" -t "$secs" \
@@ -175,14 +180,6 @@ is_trans() {	# is_trans TEST: rr, crr or cc
 	case "$1" in bulk_*) return 1 ;; esac
 }
 
-# Transactions with sender and receiver on a CPU of their own each: the
-# receiver's thread of each connection otherwise lands on the sender's
-# CPU or the other one, a placement drawn anew for every connection, and
-# the senders compare differently on each (veth rr_1B, runs alone: XTCP's
-# p50 6% above Linux TCP's with both ends on one CPU, level on two).
-pin_rx=
-[ "$(nproc)" -ge 2 ] && pin_rx=1
-
 # bench_path PATH SENDER_NS RECEIVER_NS HOST PORT [SENDERS]: every test,
 # both senders. The receivers are started here and stopped at the end: one
 # for bulk on PORT, one for the transaction tests on PORT+10 (on CPU 1).
@@ -192,7 +189,7 @@ bench_path() {
 	local path=$1 sns=$2 rns=$3 host=$4 port=$5 senders=${6:-TCP,XTCP}
 	local spid tpid='' t who streak=0 ok tport=$(($5 + 10)) pin=()
 
-	[ -n "$pin_rx" ] && pin=(taskset -c 1)
+	[ "$rx_cpu" = 1 ] && pin=(taskset -c 1)
 	ip netns exec "$rns" "$XBENCH" -l -p "$port" >"$out/.server-$path" 2>&1 &
 	spid=$!
 	# the transaction tests' receiver, only where some will run
