@@ -460,17 +460,13 @@ static void xtcp_fast_retransmit(struct sock *sk, bool mark_head)
 		tp->lost_out += xtcp_skb_pcount(skb);
 	}
 	xtcp_mib_inc(sk, XTCP_MIB_FASTRETRANS);
-	/* The first lost segment leaves now (RFC 5681 3.2 step 4, RFC 6675
-	 * 5 step 4): PRR's first step, one segment beyond what the network
-	 * holds. The ACKs that follow pace the rest (xtcp_cwnd_reduction).
+	/* The first lost segment goes next (RFC 5681 3.2 step 4, RFC 6675
+	 * 5 step 4), as soon as pacing lets it: PRR's first step, one
+	 * segment beyond what the network holds. The ACKs that follow pace
+	 * the rest (xtcp_cwnd_reduction).
 	 */
 	tcp_snd_cwnd_set(tp, xtcp_in_flight(tp) + 1);
-	skb_queue_walk(&xp->rtx_queue, skb) {
-		if (XTCP_SKB_CB(skb)->lost && !XTCP_SKB_CB(skb)->retrans_out) {
-			xtcp_retransmit_skb(sk, skb);
-			break;
-		}
-	}
+	xtcp_xmit_retransmit_queue(sk);
 }
 
 /*
@@ -1471,7 +1467,7 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 		if (syn) {
 			XTCP_SKB_CB(syn)->tcp_flags |= TCPHDR_ACK;
-			xtcp_retransmit_skb(sk, syn);
+			xtcp_retransmit_skb(sk, syn, 1);
 		}
 	}
 drop:

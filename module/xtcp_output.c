@@ -917,7 +917,7 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 			reason = XTCP_HOLD_ERROR;
 			goto hold;
 		}
-		if (xtcp_small_queue_check(sk, skb)) {
+		if (xtcp_small_queue_check(sk, skb, 0)) {
 			reason = XTCP_HOLD_TSQ;
 			goto hold;
 		}
@@ -1151,14 +1151,43 @@ void xtcp_send_fin(struct sock *sk)
 	__xtcp_push_pending_frames(sk, xtcp_current_mss(sk), TCP_NAGLE_OFF);
 }
 
-/* Re-send one segment from the retransmit queue. */
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/*
+ * Whether an earlier transmission of skb is still in a queue below us,
+ * the qdisc or the driver (skb_still_in_host_queue): it will leave yet,
+ * so a copy now would be a spurious retransmission. Its TX completion
+ * finds the socket throttled and resumes it (xtcp_tsq_write).
+ */
+static bool xtcp_still_in_host_queue(struct sock *sk,
+				     const struct sk_buff *skb)
+{
+	if (likely(!skb_fclone_busy(sk, skb)))
+		return false;
+	set_bit(XTCP_TSQ_THROTTLED, &sk->sk_tsq_flags);
+	/* The completion may have come before the mark was visible. */
+	smp_mb__after_atomic();
+	if (!skb_fclone_busy(sk, skb))
+		return false;
+	xtcp_mib_inc(sk, XTCP_MIB_SPURIOUSRTXHOSTQUEUES);
+	return true;
+}
+
+/*
+ * Re-send the head of a queued skb: up to segs segments at the current
+ * MSS (which PMTU discovery may have lowered) as one GSO skb, within the
+ * peer's window (__tcp_retransmit_skb). The rest stays behind, split
+ * off with the same fate.
+ */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	unsigned int mss = xtcp_current_mss(sk);
-	int err, pcount;
+	int err, pcount, avail_wnd;
+	u32 len;
+
+	if (xtcp_still_in_host_queue(sk, skb))
+		return -EBUSY;
 
 	/* Partly acknowledged: send only what is still outstanding. */
 	if (before(cb->seq, tp->snd_una)) {
@@ -1172,11 +1201,21 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		if (trim && xtcp_trim_head(sk, skb, trim))
 			return -ENOMEM;
 	}
-	/* One segment at the current MSS (which PMTU discovery may have
-	 * lowered); the rest stays behind with the same fate.
+
+	/* A peer that shrank its window gets nothing beyond it, but for
+	 * the oldest segment: that one probes a window shrunk to zero.
 	 */
-	if (skb->len > mss &&
-	    xtcp_fragment(sk, &xp->rtx_queue, skb, mss, mss, GFP_ATOMIC))
+	avail_wnd = tcp_wnd_end(tp) - cb->seq;
+	if (avail_wnd <= 0) {
+		if (cb->seq != tp->snd_una)
+			return -EAGAIN;
+		avail_wnd = mss;
+	}
+	len = mss * segs;
+	if (len > (u32)avail_wnd)
+		len = rounddown(avail_wnd, mss) ?: avail_wnd;
+	if (skb->len > len &&
+	    xtcp_fragment(sk, &xp->rtx_queue, skb, len, mss, GFP_ATOMIC))
 		return -ENOMEM;
 	pcount = xtcp_skb_pcount(skb);
 	xtcp_set_tso_segs(skb, mss);
@@ -1204,26 +1243,39 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (inet_csk(sk)->icsk_ca_state == TCP_CA_Recovery)
 		tp->prr_out += xtcp_skb_pcount(skb);
 	tp->bytes_retrans += skb->len;
-	xtcp_mib_inc(sk, XTCP_MIB_RETRANSSEGS);
+	xtcp_mib_add(sk, XTCP_MIB_RETRANSSEGS, xtcp_skb_pcount(skb));
 	return 0;
 }
 
-/* Retransmit segments marked lost, as the congestion window allows. */
+/*
+ * Retransmit what is marked lost, oldest first (tcp_xmit_retransmit_queue):
+ * each as one GSO skb of what cwnd has room for, no larger than
+ * write_xmit would send, and as pacing and the queues below allow; held
+ * by them, the pacing timer or a TX completion resumes (xtcp_tsq_write).
+ */
 void xtcp_xmit_retransmit_queue(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
+	u32 max_segs;
 
+	if (!tp->packets_out)
+		return;
+	max_segs = xtcp_tso_segs(sk, xtcp_current_mss(sk));
 	/* Not the _safe walk: a split inserts the rest right after skb. */
 	skb_queue_walk(&xp->rtx_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		int room;
 
 		if (!cb->lost || cb->retrans_out)
 			continue;
-		if (xtcp_in_flight(tp) >= tcp_snd_cwnd(tp))
+		room = tcp_snd_cwnd(tp) - xtcp_in_flight(tp);
+		if (room <= 0)
 			break;
-		if (xtcp_retransmit_skb(sk, skb))
+		if (xtcp_pacing_hold(sk) || xtcp_small_queue_check(sk, skb, 1))
+			break;
+		if (xtcp_retransmit_skb(sk, skb, min_t(u32, room, max_segs)))
 			break;
 	}
 }
@@ -1420,7 +1472,7 @@ int xtcp_send_synack(struct sock *sk)
 	struct sk_buff *skb = skb_peek(&xtcp_sk(sk)->rtx_queue);
 
 	if (skb)
-		return xtcp_retransmit_skb(sk, skb);
+		return xtcp_retransmit_skb(sk, skb, 1);
 	skb = skb_peek(&sk->sk_write_queue);
 	if (!skb)
 		return -EINVAL;

@@ -125,6 +125,7 @@ static const char * const xtcp_mib_names[XTCP_MIB_MAX] = {
 	[XTCP_MIB_FULLUNDO]	 = "TCPFullUndo",
 	[XTCP_MIB_PARTIALUNDO]	 = "TCPPartialUndo",
 	[XTCP_MIB_DSACKUNDO]	 = "TCPDSACKUndo",
+	[XTCP_MIB_SPURIOUSRTXHOSTQUEUES] = "TCPSpuriousRtxHostQueues",
 };
 
 /* This namespace's counters, "Xtcp: names" then values. */

@@ -270,10 +270,9 @@ bool xtcp_tlp_schedule(struct sock *sk)
 	}
 	/* Never later than the RTO would fire. */
 	pto_us = min(pto_us, jiffies_to_usecs(icsk->icsk_rto));
-	inet_csk_reset_xmit_timer(sk, ICSK_TIME_LOSS_PROBE,
-				  max_t(unsigned long, usecs_to_jiffies(pto_us),
-					TCP_TIMEOUT_MIN),
-				  TCP_RTO_MAX);
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_LOSS_PROBE,
+			      max_t(unsigned long, usecs_to_jiffies(pto_us),
+				    TCP_TIMEOUT_MIN));
 	return true;
 }
 
@@ -314,7 +313,7 @@ static void xtcp_tlp_send_probe(struct sock *sk)
 		skb = skb_peek_tail(&xp->rtx_queue);
 	}
 	xp->tlp_resending = true;
-	err = xtcp_retransmit_skb(sk, skb);
+	err = xtcp_retransmit_skb(sk, skb, 1);
 	xp->tlp_resending = false;
 	if (err)
 		goto rearm;

@@ -164,7 +164,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	}
 	if (skb == (struct sk_buff *)&xp->rtx_queue)
 		skb = skb_peek(&xp->rtx_queue);
-	xtcp_retransmit_skb(sk, skb);
+	xtcp_retransmit_skb(sk, skb, 1);
 
 	if (sk->sk_state != TCP_SYN_SENT ||
 	    tp->total_rto > READ_ONCE(net->ipv4.sysctl_tcp_syn_linear_timeouts)) {
@@ -214,7 +214,7 @@ static void xtcp_probe_timer(struct sock *sk)
 		icsk->icsk_backoff++;
 	when = min_t(unsigned int, icsk->icsk_rto << icsk->icsk_backoff,
 		     TCP_RTO_MAX);
-	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, when, TCP_RTO_MAX);
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_PROBE0, when);
 }
 
 void xtcp_check_probe_timer(struct sock *sk)
@@ -223,12 +223,27 @@ void xtcp_check_probe_timer(struct sock *sk)
 
 	if (!tcp_sk(sk)->packets_out && !icsk->icsk_pending) {
 		icsk->icsk_probes_tstamp = 0;
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
-					  min_t(unsigned int,
-						icsk->icsk_rto << icsk->icsk_backoff,
-						TCP_RTO_MAX),
-					  TCP_RTO_MAX);
+		xtcp_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+				      min_t(unsigned int,
+					    icsk->icsk_rto << icsk->icsk_backoff,
+					    TCP_RTO_MAX));
 	}
+}
+
+/*
+ * Arm a transmit timer (RTO, loss probe, zero-window probe) when jiffies
+ * from now, plus the time pacing still holds the socket's data back
+ * (tcp_reset_xmit_timer): the timer watches for what the network lost,
+ * not for what has yet to leave.
+ */
+void xtcp_reset_xmit_timer(struct sock *sk, int what, unsigned long when)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	s64 paced = tp->tcp_wstamp_ns - tp->tcp_clock_cache;
+
+	if (paced > 0)
+		when += nsecs_to_jiffies(paced);
+	inet_csk_reset_xmit_timer(sk, what, when, TCP_RTO_MAX);
 }
 
 /* (Re)arm the retransmission timer for the head of the queue, clamped
@@ -249,8 +264,11 @@ void xtcp_reset_rto_timer(struct sock *sk)
 		else
 			when = min_t(unsigned long, when,
 				     msecs_to_jiffies(remaining));
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, when,
+					  TCP_RTO_MAX);
+		return;
 	}
-	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, when, TCP_RTO_MAX);
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_RETRANS, when);
 }
 
 static void xtcp_write_timer_handler(struct sock *sk)

@@ -24,13 +24,22 @@ struct xtcp_tsq {
 
 static DEFINE_PER_CPU(struct xtcp_tsq, xtcp_tsq);
 
-/* Send what the queues below now have room for (tcp_tsq_write). */
+/* Send what the queues below now have room for (tcp_tsq_write):
+ * retransmissions held by them or by pacing first, then new data.
+ */
 void xtcp_tsq_write(struct sock *sk)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
+
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_CLOSING | TCPF_CLOSE_WAIT |
 				     TCPF_LAST_ACK)))
 		return;
+	if (tp->lost_out > tp->retrans_out &&
+	    tcp_snd_cwnd(tp) > xtcp_in_flight(tp)) {
+		xtcp_mstamp_refresh(tp);
+		xtcp_xmit_retransmit_queue(sk);
+	}
 	xtcp_push_pending_frames(sk);
 }
 
@@ -99,10 +108,13 @@ out:
  * Whether skb must wait for TX completions (tcp_small_queue_check): the
  * bytes below the socket exceed ~1 ms at the pacing rate (sk_pacing_shift)
  * and two skbs of this size; unpaced sockets are capped by
- * tcp_limit_output_bytes. A socket with at most one skb unacknowledged
- * always sends: a slow TX completion must not stall it.
+ * tcp_limit_output_bytes. Retransmissions pass factor 1, twice the room:
+ * a repair should not wait behind the socket's own new data. A socket
+ * with at most one skb unacknowledged always sends: a slow TX completion
+ * must not stall it.
  */
-bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb)
+bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb,
+			    unsigned int factor)
 {
 	unsigned long limit;
 
@@ -112,6 +124,7 @@ bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb)
 	if (READ_ONCE(sk->sk_pacing_status) == SK_PACING_NONE)
 		limit = min_t(unsigned long, limit,
 			      READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_limit_output_bytes));
+	limit <<= factor;
 	if (refcount_read(&sk->sk_wmem_alloc) <= limit)
 		return false;
 	if (skb_queue_len(&xtcp_sk(sk)->rtx_queue) <= 1)

@@ -198,6 +198,7 @@ enum xtcp_mib {
 	XTCP_MIB_FULLUNDO,		/* ... its end showed nothing was lost */
 	XTCP_MIB_PARTIALUNDO,		/* ... a hole filled by a delayed original */
 	XTCP_MIB_DSACKUNDO,		/* ... D-SACKs covered its retransmissions */
+	XTCP_MIB_SPURIOUSRTXHOSTQUEUES,	/* resend held: a copy still below us */
 	XTCP_MIB_MAX
 };
 
@@ -327,7 +328,7 @@ int xtcp_send_synack(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t gfp);
-int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs);
 unsigned int xtcp_current_mss(struct sock *sk);
 unsigned int xtcp_size_goal(struct sock *sk, unsigned int mss);
 void xtcp_set_tso_segs(struct sk_buff *skb, unsigned int mss);
@@ -363,7 +364,8 @@ struct rtable *xtcp_ip_route(struct sock *sk);
 
 /* xtcp_tsq.c: TCP small queues */
 void xtcp_wfree(struct sk_buff *skb);
-bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb);
+bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb,
+			    unsigned int factor);
 void xtcp_tsq_handler(struct sock *sk);
 void xtcp_tsq_write(struct sock *sk);
 void xtcp_tsq_init(void);
@@ -378,6 +380,7 @@ bool xtcp_pacing_hold(struct sock *sk);
 
 /* xtcp_timer.c */
 void xtcp_init_xmit_timers(struct sock *sk);
+void xtcp_reset_xmit_timer(struct sock *sk, int what, unsigned long when);
 void xtcp_reset_rto_timer(struct sock *sk);
 void xtcp_time_wait(struct sock *sk);
 void xtcp_reset_keepalive(struct sock *sk);

@@ -16,6 +16,14 @@
 #     the lost segment is retransmitted at once on the third duplicate
 #     ACK (captured at the sender: within 20 ms, not after the flight
 #     drains, which would take a round trip).
+#  6. One GSO skb of 17 or more segments dropped at the peer: the lost
+#     run is resent as GSO skbs of what cwnd has room for, not one MSS
+#     at a time (captured at the SUT's veth, before segmentation), as
+#     Linux TCP resends it in the same run.
+#  7. A segment held in the SUT's own qdisc (tbf at 8 kbit/s) past the
+#     retransmission timeout: no copy is queued behind it (each segment
+#     leaves once, at the peer's capture) and the SUT counts the held
+#     resends (TCPSpuriousRtxHostQueues), as Linux TCP does.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -131,10 +139,85 @@ t_immediate() {
 	[ $rc = 0 ] && awk '{ exit !($4 >= 3 && $10 < 0.02 && $12 >= 10) }' "$TMP/fr.out"
 }
 
-ktap_header 5
+# rtx_sizes: from "segs" lines, the retransmitted packets (data below the
+# highest sequence already sent): "<count> retransmitted, <bytes> bytes,
+# largest <bytes>".
+rtx_sizes() {
+	awk '{ if ($2 < hi) { n++; b += $3; if ($3 > mx) mx = $3 }
+	       if ($2 + $3 > hi) hi = $2 + $3 }
+	     END { printf "%d retransmitted, %d bytes, largest %d\n", n, b, mx }'
+}
+
+t_gso_rtx() {
+	local fam port=7606 rc=0 out
+	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
+	modprobe xt_statistic 2>/dev/null
+	modprobe xt_length 2>/dev/null
+	# GSO skbs here: the setup's one MSS per skb is for netem's cases.
+	ip netns exec $A ip link set dev xs0 gso_max_segs 65535
+	for fam in TCP XTCP; do
+		port=$((port + 1))
+		ip netns exec $B iptables -A INPUT -p tcp --dport $port \
+			-m length --length 24000:65535 \
+			-m statistic --mode nth --every 1000000 --packet 19 \
+			-j DROP || return 1
+		cap_start $A xs0 "$TMP/g$fam.pcap" "tcp src port $port or tcp dst port $port" ||
+			rc=1
+		one_way $B TCP $A $fam 10.0.1.2 $port 4M >/dev/null || rc=1
+		cap_stop
+		ip netns exec $B iptables -F INPUT
+		out=$($PCAP "$TMP/g$fam.pcap" 10.0.1.1 segs | rtx_sizes)
+		echo "$fam: $out"
+		# More than two MSS (1448 B over veth) in one packet.
+		echo "$out" | awk '{ exit !($1 > 0 && $6 > 2 * 1448) }' || rc=1
+	done
+	ip netns exec $A ip link set dev xs0 gso_max_segs 1
+	return $rc
+}
+
+# held_once FAMILY PORT: three 1000-byte segments through tbf at 8 kbit/s
+# (the last leaves about 1.6 s after its write, past the RTO); each must
+# reach the peer once, and the SUT count its held resends.
+held_once() {
+	local fam=$1 port=$2 h0 h srv rc=0
+	h0=$(sut_mib "$fam" TCPSpuriousRtxHostQueues)
+	ip netns exec $B timeout 30 $SOCK server TCP "$port" >"$TMP/h.srv" &
+	srv=$!
+	wait_listen $B "$port" 10 || return 1
+	cap_start $B xp0 "$TMP/h$fam.pcap" "tcp port $port" || rc=1
+	ip netns exec $A tc qdisc add dev xs0 root tbf rate 8kbit \
+		burst 1600 limit 20000 || rc=1
+	ip netns exec $A timeout 30 $SOCK client "$fam" 10.0.1.2 "$port" \
+		"nodelay=1;connect;sleep=2000;write=3x1000;sleep=4000;close" \
+		>/dev/null || rc=1
+	wait $srv || rc=1
+	ip netns exec $A tc qdisc del dev xs0 root
+	cap_stop
+	h=$(($(sut_mib "$fam" TCPSpuriousRtxHostQueues) - h0))
+	$PCAP "$TMP/h$fam.pcap" 10.0.1.1 segs |
+		awk -v f="$fam" -v h="$h" '{ c[$2]++ }
+		     END { for (s in c) { n++; if (c[s] > 1) dup++ }
+			   printf "%s: %d segments, %d sent more than once, " \
+				  "%d resends held\n", f, n, dup, h
+			   exit !(n == 3 && !dup && h > 0) }' || rc=1
+	return $rc
+}
+
+t_host_queue() {
+	local rc=0
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 0ms
+	held_once TCP 7610 || rc=1
+	held_once XTCP 7611 || rc=1
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms
+	return $rc
+}
+
+ktap_header 7
 ktap_run fast_retransmit_sack t_sack
 ktap_run fast_retransmit_newreno t_newreno
 ktap_run rto_backoff_doubles t_backoff
 ktap_run user_timeout_etimedout t_user_timeout
 ktap_run fast_retransmit_immediate t_immediate
+ktap_run retransmit_gso_sized t_gso_rtx
+ktap_run retransmit_not_behind_held_original t_host_queue
 ktap_finish

@@ -9,6 +9,12 @@
 #  2. pfifo_fast (no fq): xtcp paces itself, on an hrtimer.
 #  3. no cap, pfifo_fast: goodput far above the cap (> 4x), so the cap is
 #     what slowed 1 and 2.
+#  4. As 2, with one GSO skb dropped at the peer: the resends keep the
+#     cap too, for xtcp as for Linux TCP. Each resent packet leaves the
+#     SUT (captured at its veth, before segmentation) at least half the
+#     time the packet before it takes at the cap after that one (Linux
+#     lets a paced packet go up to half its time early); an unpaced
+#     resend leaves as the SACK comes in, microseconds after.
 # TCP_INFO reports max_pacing_rate = the cap, and pacing_rate <= the cap.
 
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +26,8 @@ BYTES=1000000
 send_setup sp python3
 modprobe sch_fq 2>/dev/null
 
-# run QDISC PORT RATE: prints "goodput <B/s>" and the client's info line.
+# run QDISC PORT RATE: prints "goodput <B/s>" and the client's info line
+# (the client an xtcp socket, or FAM's).
 run() {
 	local srv rc n secs
 	ip netns exec $A tc qdisc replace dev xs0 root "$1" || return 1
@@ -28,7 +35,7 @@ run() {
 		>"$TMP/srv" 2>&1 &
 	srv=$!
 	wait_listen $B "$2" 10 || { echo "no listener"; return 1; }
-	ip netns exec $A timeout 60 python3 "$HELPER" client XTCP 10.0.1.2 \
+	ip netns exec $A timeout 60 python3 "$HELPER" client "${FAM:-XTCP}" 10.0.1.2 \
 		"$2" $BYTES "$3"
 	rc=$?
 	wait $srv || rc=1
@@ -57,8 +64,49 @@ t_uncapped() {
 	[ "$g" -gt $((RATE * 4)) ]
 }
 
-ktap_header 3
+# rtx_paced FAMILY PORT: case 4 for FAMILY's sender.
+rtx_paced() {
+	local out rc=0
+	ip netns exec $B iptables -A INPUT -p tcp --dport "$2" \
+		-m length --length 8000:65535 \
+		-m statistic --mode nth --every 1000000 --packet 3 -j DROP ||
+		return 1
+	cap_start $A xs0 "$TMP/p.pcap" "tcp port $2" || rc=1
+	out=$(FAM=$1 run pfifo_fast "$2" $RATE) || rc=1
+	cap_stop
+	ip netns exec $B iptables -F INPUT
+	grep goodput <<<"$out"
+	$PCAP "$TMP/p.pcap" 10.0.1.1 segs |
+		awk -v r=$RATE -v f="$1" '{
+			if ($2 < hi) {
+				rtx++
+				if ($1 - t < 0.5 * l / r) {
+					soon++
+					printf "resent %d B %.6f s after %d B\n",
+					       $3, $1 - t, l
+				}
+			}
+			if ($2 + $3 > hi) hi = $2 + $3
+			t = $1; l = $3; n++ }
+		     END { printf "%s: %d packets, %d retransmitted, %d too soon\n",
+				  f, n, rtx, soon
+			   exit !(rtx > 0 && !soon) }' || rc=1
+	return $rc
+}
+
+t_rtx_paced() {
+	local rc=0
+	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
+	modprobe xt_statistic 2>/dev/null
+	modprobe xt_length 2>/dev/null
+	rtx_paced TCP 7504 || rc=1
+	rtx_paced XTCP 7505 || rc=1
+	return $rc
+}
+
+ktap_header 4
 ktap_run fq_edt_goodput_at_cap t_capped fq 7501
 ktap_run internal_pacing_goodput_at_cap t_capped pfifo_fast 7502
 ktap_run uncapped_goodput_far_above t_uncapped
+ktap_run internal_pacing_holds_retransmissions t_rtx_paced
 ktap_finish
