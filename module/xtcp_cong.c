@@ -117,17 +117,36 @@ const char *xtcp_cong_name(const struct sock *sk)
 
 void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
-
 	if (!acked)
 		return;
-	/* Grow only when the window was the limit, as tcp_is_cwnd_limited
-	 * approximates: data waiting or the flight filled the window.
-	 */
-	if (tp->packets_out + acked < tcp_snd_cwnd(tp) &&
-	    skb_queue_empty(&sk->sk_write_queue))
+	/* Grow only a window that is the limit (xtcp_cwnd_validate). */
+	if (!tcp_is_cwnd_limited(sk))
 		return;
 	xtcp_sk(sk)->ca_ops->on_ack(sk, acked);
+}
+
+/*
+ * Whether cwnd is what limits the sender (tcp_cwnd_validate), after each
+ * write_xmit that sent or found the window full: a round trip in which it
+ * was full counts as cwnd limited; otherwise the round's largest flight
+ * is kept, which slow start may grow cwnd to twice of
+ * (tcp_is_cwnd_limited). A sender held back by the peer's window,
+ * pacing, small queues or the application does not grow cwnd past what
+ * it has used, and cannot later burst a window the path never carried.
+ */
+void xtcp_cwnd_validate(struct sock *sk, bool sent, bool cwnd_limited)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	cwnd_limited |= xtcp_in_flight(tp) >= tcp_snd_cwnd(tp);
+	if (!sent && !cwnd_limited)
+		return;
+	if (!before(tp->snd_una, tp->cwnd_usage_seq) || cwnd_limited ||
+	    (!tp->is_cwnd_limited && tp->packets_out > tp->max_packets_out)) {
+		tp->is_cwnd_limited = cwnd_limited;
+		tp->max_packets_out = tp->packets_out;
+		tp->cwnd_usage_seq = tp->snd_nxt;
+	}
 }
 
 /* An ACK's RTT sample (from the newest segment it acknowledges, as

@@ -397,8 +397,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, int clone_it,
 		 */
 		if (tcp_jiffies32 - icsk->icsk_ack.lrcvtime < icsk->icsk_ack.ato)
 			inet_csk_inc_pingpong_cnt(sk);
-		xtcp_pacing_stamp(sk, skb);
-		xtcp_pacing_sent(sk, skb->len - hdr_size);
+		xtcp_pacing_stamp(sk, skb, skb->len - hdr_size);
 	}
 	tp->segs_out += xtcp_skb_pcount(skb);
 	xtcp_mib_add(sk, XTCP_MIB_OUTSEGS, xtcp_skb_pcount(skb));
@@ -643,10 +642,12 @@ MODULE_PARM_DESC(tso_defer, "defer sub-goal GSO skbs while an ACK is due (defaul
  * recovery, after a pause in sending (1 ms), when a fair share of the
  * window can go, or when the ACK is more than min(srtt/2, 1 ms) away; an
  * skb the application may still fill (the queue's tail) waits too,
- * unless a FIN or a record end closes it.
+ * unless a FIN or a record end closes it. A wait for cwnd's room, not
+ * the peer's, sets *cwnd_limited (the round used the window).
  */
 static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
-				  u32 max_segs, unsigned int mss)
+				  u32 max_segs, unsigned int mss,
+				  bool *cwnd_limited)
 {
 	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -688,8 +689,10 @@ static bool xtcp_tso_should_defer(struct sock *sk, const struct sk_buff *skb,
 	if (ack_due > min_t(u32, srtt >> 1, USEC_PER_MSEC))
 		return false;
 	/* Window-limited: the ACK brings the room. */
-	if (cong_win < send_win ? cong_win <= skb->len : send_win <= skb->len)
+	if (cong_win < send_win ? cong_win <= skb->len : send_win <= skb->len) {
+		*cwnd_limited = cong_win < send_win;
 		return true;
+	}
 	/* Application-limited: wait for more data, if more can come. */
 	return !(cb->tcp_flags & TCPHDR_FIN) && !cb->eor;
 }
@@ -850,6 +853,7 @@ static void xtcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 		     bool probe, gfp_t gfp)
 {
+	bool sent = false, cwnd_limited = false;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
 	u32 max_segs;
@@ -904,7 +908,8 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 			limit = mss;
 		} else {
 			if (!probe &&
-			    xtcp_tso_should_defer(sk, skb, max_segs, mss)) {
+			    xtcp_tso_should_defer(sk, skb, max_segs, mss,
+						  &cwnd_limited)) {
 				reason = XTCP_HOLD_DEFER;
 				goto hold;
 			}
@@ -936,13 +941,16 @@ bool xtcp_write_xmit(struct sock *sk, unsigned int mss, int nonagle,
 		if (skb->len < xtcp_skb_pcount(skb) * mss)
 			tp->snd_sml = cb->end_seq;
 		xtcp_event_new_data_sent(sk, skb);
+		sent = true;
 		if (probe)
 			break;
 	}
+	xtcp_cwnd_validate(sk, sent, cwnd_limited);
 	return false;
 
 hold:
 	trace_xtcp_write_xmit(sk, skb, reason);
+	xtcp_cwnd_validate(sk, sent, cwnd_limited);
 	/* Data held with nothing in flight to clock it out: the probe
 	 * timer sends it (window closed, or a corked partial segment,
 	 * whose 200 ms ceiling this is) as tcp_write_xmit() arranges.

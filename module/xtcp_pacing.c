@@ -40,29 +40,31 @@ void xtcp_update_pacing_rate(struct sock *sk)
 	WRITE_ONCE(sk->sk_pacing_rate, min_t(u64, rate, max_rate));
 }
 
-/* The departure time of a data skb: now (the event's clock read, in
- * tcp_clock_cache), or later if pacing says so.
+/*
+ * A data skb of len bytes leaves (tcp_update_skb_after_send): its
+ * departure time is now (the event's clock read, in tcp_clock_cache) or
+ * later if pacing says so, and the next may leave len/rate after it. As
+ * Linux: the first 10 segments go unpaced (sch_fq's initial quantum),
+ * and a send later than its time takes up to half of that gap off the
+ * next (the OS's jitter, not a reason to fall behind the rate).
  */
-void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb)
+void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb,
+		       unsigned int len)
 {
+	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
 	struct tcp_sock *tp = tcp_sk(sk);
+	u64 prior = tp->tcp_wstamp_ns, gap;
 
 	if (tp->tcp_wstamp_ns < tp->tcp_clock_cache)
 		tp->tcp_wstamp_ns = tp->tcp_clock_cache;
 	skb_set_delivery_time(skb, ns_to_ktime(tp->tcp_wstamp_ns),
 			      SKB_CLOCK_MONOTONIC);
-}
-
-/* len bytes of data left: the next may leave len/rate later. */
-void xtcp_pacing_sent(struct sock *sk, unsigned int len)
-{
-	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
-	struct tcp_sock *tp = tcp_sk(sk);
-
 	if (READ_ONCE(sk->sk_pacing_status) == SK_PACING_NONE ||
-	    !rate || rate == ~0UL)
+	    !rate || rate == ~0UL || tp->data_segs_out < 10)
 		return;
-	tp->tcp_wstamp_ns += div64_ul((u64)len * NSEC_PER_SEC, rate);
+	gap = div64_ul((u64)len * NSEC_PER_SEC, rate);
+	gap -= min(gap / 2, tp->tcp_wstamp_ns - prior);
+	tp->tcp_wstamp_ns += gap;
 }
 
 /*

@@ -374,8 +374,8 @@ void xtcp_tsq_exit(void);
 /* xtcp_pacing.c */
 void xtcp_pacing_init(struct sock *sk);
 void xtcp_update_pacing_rate(struct sock *sk);
-void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb);
-void xtcp_pacing_sent(struct sock *sk, unsigned int len);
+void xtcp_pacing_stamp(struct sock *sk, struct sk_buff *skb,
+		       unsigned int len);
 bool xtcp_pacing_hold(struct sock *sk);
 
 /* xtcp_timer.c */
@@ -421,6 +421,7 @@ void xtcp_cong_on_rto(struct sock *sk);
 void xtcp_cong_on_tx_start(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us, long ca_rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
+void xtcp_cwnd_validate(struct sock *sk, bool sent, bool cwnd_limited);
 bool xtcp_loss_recovery(struct sock *sk);
 
 /* xtcp_rack.c: RACK-TLP loss detection (RFC 8985) */

@@ -26,6 +26,11 @@
 #     and convex checks; CUBIC's S-curve fails Reno's line.
 #  4. CUBIC after an application pause goes on from where it left the
 #     curve: idle time is skipped (RFC 9438 5.8).
+#  5. A sender the peer's window holds back (SO_RCVBUF 8 and 32 KiB at
+#     the peer) grows cwnd only as far as tcp_is_cwnd_limited lets it,
+#     for xtcp as for Linux TCP: slow start to twice the largest flight,
+#     plus what the ACK that crosses it acknowledges (at most 3 flights);
+#     never to a window the path has not carried.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -45,13 +50,13 @@ ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
 ip netns exec $B sysctl -qw net.ipv4.tcp_rmem="4096 4194304 16777216"
 
 PORT=7700
-client() {	# client NAME SCRIPT [SERVER_STEPS]
+client() {	# client NAME SCRIPT [SERVER_STEPS]; FAM: the client's family
 	local srv rc=0
 	PORT=$((PORT + 1))
 	ip netns exec $B timeout 60 $SOCK server TCP $PORT "${3:-}" >/dev/null &
 	srv=$!
 	wait_listen $B $PORT 10 || return 1
-	ip netns exec $A timeout 60 $SOCK client XTCP 10.0.1.2 $PORT \
+	ip netns exec $A timeout 60 $SOCK client "${FAM:-XTCP}" 10.0.1.2 $PORT \
 		"$2;close" >"$TMP/$1.cli" 2>&1 || rc=1
 	wait $srv || rc=1
 	return $rc
@@ -334,10 +339,29 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 
-ktap_header 5
+t_rwnd_limited() {
+	local fam rb rc=0
+	for rb in 8192 32768; do
+		for fam in TCP XTCP; do
+			FAM=$fam client "rw$fam" "cc=reno;bulk=3@20" "rcvbuf=$rb" ||
+				{ echo "$fam: transfer failed"; rc=1; continue; }
+			awk -v f="$fam" -v rb=$rb '
+			    $1 == "cw" { if ($3 > cw) cw = $3
+					 if ($7 > fl) fl = $7 }
+			    END { printf "%s, peer SO_RCVBUF %d: largest cwnd %d, " \
+					 "largest flight %d\n", f, rb, cw, fl
+				  exit !(fl > 0 && cw <= 3 * fl) }' \
+				"$TMP/rw$fam.cli" || rc=1
+		done
+	done
+	return $rc
+}
+
+ktap_header 6
 ktap_run tcp_congestion_sockopt_and_default t_sockopt
 ktap_run reno_slow_start_halving_linear_growth t_reno
 ktap_run reno_halves_cwnd_when_loss_seen_late t_reno_late
 ktap_run cubic_slow_start_beta_cubic_growth t_cubic
 ktap_run cubic_pause_is_not_time_on_the_curve t_cubic_idle
+ktap_run cwnd_grows_only_when_it_limits t_rwnd_limited
 ktap_finish

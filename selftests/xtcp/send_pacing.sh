@@ -12,9 +12,12 @@
 #  4. As 2, with one GSO skb dropped at the peer: the resends keep the
 #     cap too, for xtcp as for Linux TCP. Each resent packet leaves the
 #     SUT (captured at its veth, before segmentation) at least half the
-#     time the packet before it takes at the cap after that one (Linux
-#     lets a paced packet go up to half its time early); an unpaced
-#     resend leaves as the SACK comes in, microseconds after.
+#     time the packet before it takes at the cap after that one (a late
+#     send takes up to half a gap off the next, as Linux's pacing); an
+#     unpaced resend leaves as the SACK comes in, microseconds after.
+#  5. In those runs the first 10 segments leave unpaced, as Linux's
+#     (sch_fq's initial quantum): all sent within a quarter of the time
+#     they take at the cap.
 # TCP_INFO reports max_pacing_rate = the cap, and pacing_rate <= the cap.
 
 . "$(dirname "$0")/lib.sh"
@@ -68,15 +71,15 @@ t_uncapped() {
 rtx_paced() {
 	local out rc=0
 	ip netns exec $B iptables -A INPUT -p tcp --dport "$2" \
-		-m length --length 8000:65535 \
+		-m length --length 4000:65535 \
 		-m statistic --mode nth --every 1000000 --packet 3 -j DROP ||
 		return 1
-	cap_start $A xs0 "$TMP/p.pcap" "tcp port $2" || rc=1
+	cap_start $A xs0 "$TMP/p$1.pcap" "tcp port $2" || rc=1
 	out=$(FAM=$1 run pfifo_fast "$2" $RATE) || rc=1
 	cap_stop
 	ip netns exec $B iptables -F INPUT
 	grep goodput <<<"$out"
-	$PCAP "$TMP/p.pcap" 10.0.1.1 segs |
+	$PCAP "$TMP/p$1.pcap" 10.0.1.1 segs |
 		awk -v r=$RATE -v f="$1" '{
 			if ($2 < hi) {
 				rtx++
@@ -104,9 +107,25 @@ t_rtx_paced() {
 	return $rc
 }
 
-ktap_header 4
+# Case 5, from case 4's captures: the first 10 segments go unpaced.
+t_first_ten() {
+	local fam rc=0
+	for fam in TCP XTCP; do
+		[ -s "$TMP/p$fam.pcap" ] || { echo "no capture of $fam"; return 1; }
+		$PCAP "$TMP/p$fam.pcap" 10.0.1.1 segs |
+			awk -v r=$RATE -v f=$fam '
+			    !n++ { t0 = $1 }
+			    $2 + $3 > 10 * 1448 { t = $1 - t0; exit }
+			    END { printf "%s: 10 segments out in %.6f s\n", f, t
+				  exit !(t < 0.25 * 10 * 1448 / r) }' || rc=1
+	done
+	return $rc
+}
+
+ktap_header 5
 ktap_run fq_edt_goodput_at_cap t_capped fq 7501
 ktap_run internal_pacing_goodput_at_cap t_capped pfifo_fast 7502
 ktap_run uncapped_goodput_far_above t_uncapped
 ktap_run internal_pacing_holds_retransmissions t_rtx_paced
+ktap_run first_ten_segments_unpaced t_first_ten
 ktap_finish
