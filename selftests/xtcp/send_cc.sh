@@ -42,8 +42,6 @@ send_setup sc python3 tc
 [ -w /sys/module/xtcp/parameters/congestion ] || skip_all "no congestion parameter"
 peer_delay delay 200ms
 command -v iptables >/dev/null || skip_all "iptables missing"
-modprobe xt_statistic 2>/dev/null
-modprobe xt_length 2>/dev/null
 # Single segments on the wire, so the nth rule drops one MSS.
 ip netns exec $A ethtool -K xs0 gso off tso off >/dev/null 2>&1
 # A receive window that never limits: the sender is cwnd limited.
@@ -98,12 +96,10 @@ sys.exit(1)" || { echo "unknown name not ENOENT"; rc=1; }
 PEER_QUIET="pause=10500;lowat=8388608"
 
 # drop_once PORT N: the peer drops the Nth data segment to PORT, once
-# (nth mode: --packet is the 0-based index of the first match).
+# (peer_drop; the rule set is flushed first).
 drop_once() {
 	ip netns exec $B iptables -F INPUT 2>/dev/null
-	ip netns exec $B iptables -A INPUT -p tcp --dport "$1" \
-		-m length --length 1000:65535 \
-		-m statistic --mode nth --every 1000000 --packet $(($2 - 1)) -j DROP
+	peer_drop "$1" 1000 "$2"
 }
 
 # The window at the loss: slow start's last ACKs come in one burst that

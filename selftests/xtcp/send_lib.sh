@@ -50,6 +50,16 @@ peer_delay() {
 		skip_all "netem unavailable"
 }
 
+# peer_drop PORT MINLEN N: the peer drops, once, the Nth packet to PORT
+# whose IP length is at least MINLEN (over veth a GSO skb is one packet).
+peer_drop() {
+	modprobe xt_statistic 2>/dev/null
+	modprobe xt_length 2>/dev/null
+	ip netns exec $B iptables -A INPUT -p tcp --dport "$1" \
+		-m length --length "$2":65535 \
+		-m statistic --mode nth --every 1000000 --packet $(($3 - 1)) -j DROP
+}
+
 send_teardown() {
 	declare -F send_on_exit >/dev/null && send_on_exit
 	ns_cleanup $A $B ${SEND_MORE_NS:-}

@@ -122,12 +122,8 @@ t_user_timeout() {
 t_immediate() {
 	local rc=0
 	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
-	modprobe xt_statistic 2>/dev/null
-	modprobe xt_length 2>/dev/null
 	ip netns exec $B tc qdisc change dev xp0 root netem delay 100ms
-	ip netns exec $B iptables -A INPUT -p tcp --dport 7605 \
-		-m length --length 1000:65535 \
-		-m statistic --mode nth --every 1000000 --packet 39 -j DROP ||
+	peer_drop 7605 1000 40 ||
 		{ ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms; return 1; }
 	cap_start $A xs0 "$TMP/fr.pcap" "tcp port 7605" || rc=1
 	one_way $B TCP $A XTCP 10.0.1.2 7605 1M >/dev/null || rc=1
@@ -151,16 +147,11 @@ rtx_sizes() {
 t_gso_rtx() {
 	local fam port=7606 rc=0 out
 	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
-	modprobe xt_statistic 2>/dev/null
-	modprobe xt_length 2>/dev/null
 	# GSO skbs here: the setup's one MSS per skb is for netem's cases.
 	ip netns exec $A ip link set dev xs0 gso_max_segs 65535
 	for fam in TCP XTCP; do
 		port=$((port + 1))
-		ip netns exec $B iptables -A INPUT -p tcp --dport $port \
-			-m length --length 24000:65535 \
-			-m statistic --mode nth --every 1000000 --packet 19 \
-			-j DROP || return 1
+		peer_drop $port 24000 20 || return 1
 		cap_start $A xs0 "$TMP/g$fam.pcap" "tcp src port $port or tcp dst port $port" ||
 			rc=1
 		one_way $B TCP $A $fam 10.0.1.2 $port 4M >/dev/null || rc=1

@@ -70,10 +70,7 @@ t_uncapped() {
 # rtx_paced FAMILY PORT: case 4 for FAMILY's sender.
 rtx_paced() {
 	local out rc=0
-	ip netns exec $B iptables -A INPUT -p tcp --dport "$2" \
-		-m length --length 4000:65535 \
-		-m statistic --mode nth --every 1000000 --packet 3 -j DROP ||
-		return 1
+	peer_drop "$2" 4000 4 || return 1
 	cap_start $A xs0 "$TMP/p$1.pcap" "tcp port $2" || rc=1
 	out=$(FAM=$1 run pfifo_fast "$2" $RATE) || rc=1
 	cap_stop
@@ -100,8 +97,6 @@ rtx_paced() {
 t_rtx_paced() {
 	local rc=0
 	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
-	modprobe xt_statistic 2>/dev/null
-	modprobe xt_length 2>/dev/null
 	rtx_paced TCP 7504 || rc=1
 	rtx_paced XTCP 7505 || rc=1
 	return $rc
