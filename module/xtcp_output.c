@@ -1268,7 +1268,8 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 	struct sk_buff *skb;
 	u32 max_segs = 0;
 
-	if (!tp->packets_out)
+	/* Every ACK comes through here; most find nothing lost unsent. */
+	if (tp->retrans_out >= tp->lost_out)
 		return;
 	/* Not the _safe walk: a split inserts the rest right after skb. */
 	skb_queue_walk(&xp->rtx_queue, skb) {
@@ -1282,10 +1283,12 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 			break;
 		if (xtcp_pacing_hold(sk) || xtcp_small_queue_check(sk, skb, 1))
 			break;
-		/* Sized once a resend is due: every ACK comes through here. */
 		if (!max_segs)
 			max_segs = xtcp_tso_segs(sk, xtcp_current_mss(sk));
 		if (xtcp_retransmit_skb(sk, skb, min_t(u32, room, max_segs)))
+			break;
+		/* The rest of the queue holds nothing more to resend. */
+		if (tp->retrans_out >= tp->lost_out)
 			break;
 	}
 }
