@@ -125,6 +125,17 @@ void xtcp_cong_on_ack(struct sock *sk, u32 acked)
 	xtcp_sk(sk)->ca_ops->on_ack(sk, acked);
 }
 
+/* The window a connection starts with, or restarts at after idle: the
+ * route's initcwnd, else 10 (tcp_init_cwnd).
+ */
+u32 xtcp_init_cwnd(const struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	u32 cwnd = dst ? dst_metric(dst, RTAX_INITCWND) : 0;
+
+	return min(cwnd ? : TCP_INIT_CWND, tcp_sk(sk)->snd_cwnd_clamp);
+}
+
 /*
  * Whether cwnd is what limits the sender (tcp_cwnd_validate), after each
  * write_xmit that sent or found the window full: a round trip in which it
@@ -258,7 +269,6 @@ void xtcp_cong_on_tx_start(struct sock *sk)
  */
 void xtcp_cwnd_restart_check(struct sock *sk)
 {
-	const struct dst_entry *dst = __sk_dst_get(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 rto = inet_csk(sk)->icsk_rto;
 	u32 cwnd, restart;
@@ -272,8 +282,7 @@ void xtcp_cwnd_restart_check(struct sock *sk)
 		return;
 
 	cwnd = tcp_snd_cwnd(tp);
-	restart = (dst ? dst_metric(dst, RTAX_INITCWND) : 0) ? : TCP_INIT_CWND;
-	restart = min(restart, cwnd);
+	restart = min(xtcp_init_cwnd(sk), cwnd);
 	tp->snd_ssthresh = tcp_current_ssthresh(sk);
 	while ((idle -= rto) > 0 && cwnd > restart)
 		cwnd >>= 1;

@@ -1371,11 +1371,54 @@ undo:
 
 /* ---- the state machine ---- */
 
-static void xtcp_established(struct sock *sk)
+/*
+ * Does skb, completing the handshake, echo the first SYN (SYN-ACK)?
+ * retrans_stamp holds when that left; a later echo answers a
+ * retransmission (tcp_try_undo_spurious_syn).
+ */
+static bool xtcp_echoes_first_syn(const struct sock *sk,
+				  const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return tp->rx_opt.tstamp_ok && cb->has_ts && cb->ts_ecr &&
+	       !after(cb->ts_ecr - tp->tsoffset, tp->retrans_stamp);
+}
+
+/*
+ * The transfer starts (tcp_init_transfer, with what tcp_init_metrics
+ * does when no metrics are cached; xtcp keeps none). ssthresh goes back
+ * to infinity: a handshake timeout lowered it for nothing. Without an
+ * RTT sample from the handshake the RTO is 3 s (RFC 6298 5.7). The
+ * first window is the route's initcwnd, or one segment if the SYN or
+ * SYN-ACK was sent more than twice (RFC 5681 3.1; one resend is common
+ * with a 1 s initial RTO), unless the echo shows that the original got
+ * through and only its answer was slow.
+ */
+static void xtcp_init_transfer(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->snd_ssthresh = TCP_INFINITE_SSTHRESH;
+	if (!tp->srtt_us) {
+		tp->rttvar_us = jiffies_to_usecs(TCP_TIMEOUT_FALLBACK);
+		tp->mdev_us = tp->rttvar_us;
+		inet_csk(sk)->icsk_rto = TCP_TIMEOUT_FALLBACK;
+	}
+	if (tp->total_retrans > 1 && !xtcp_echoes_first_syn(sk, skb))
+		tcp_snd_cwnd_set(tp, 1);
+	else
+		tcp_snd_cwnd_set(tp, xtcp_init_cwnd(sk));
+}
+
+/* skb completed the handshake: the SYN-ACK, or the ACK of ours. */
+static void xtcp_established(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	xtcp_init_transfer(sk, skb);
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
 	tp->lsndtime = tcp_jiffies32;
@@ -1415,6 +1458,9 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	xtcp_parse_options(th, &opts);
 	xtcp_negotiate(sk, &opts);
+	/* The SYN-ACK's echo tells whether our SYN's timeouts were real. */
+	cb->has_ts = opts.saw_ts;
+	cb->ts_ecr = opts.ts_ecr;
 	tp->rcv_nxt = cb->seq + 1;
 	tp->rcv_wup = tp->rcv_nxt;
 	WRITE_ONCE(tp->copied_seq, tp->rcv_nxt);
@@ -1432,19 +1478,20 @@ static void xtcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		tp->snd_wnd = cb->window;	/* not scaled in a SYN-ACK */
 		tp->max_window = tp->snd_wnd;
+		/* After resends the echo still times the SYN it answers. */
 		if (rtt_us < 0 && opts.saw_ts)
 			rtt_us = xtcp_ts_rtt_us(sk, opts.ts_ecr);
-		if (rtt_us >= 0 && !inet_csk(sk)->icsk_retransmits)
+		if (rtt_us >= 0)
 			xtcp_rtt_sample(sk, rtt_us, rtt_us);
 		xtcp_update_pacing_rate(sk);
 		inet_csk(sk)->icsk_retransmits = 0;
 		inet_csk(sk)->icsk_backoff = 0;
-		tp->retrans_stamp = 0;
 
 		xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie ? :
 				  dst_mtu(__sk_dst_get(sk)));
 		sk_mark_napi_id(sk, skb);	/* as tcp_finish_connect */
-		xtcp_established(sk);
+		xtcp_established(sk, skb);
+		tp->retrans_stamp = 0;
 		xtcp_mib_inc(sk, XTCP_MIB_ACTIVEOPENS);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
@@ -1583,7 +1630,7 @@ static void xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tp->max_window = max(tp->max_window, tp->snd_wnd);
 		tp->snd_wl1 = cb->seq;
 		xtcp_sync_mss(sk, dst_mtu(__sk_dst_get(sk)));
-		xtcp_established(sk);
+		xtcp_established(sk, skb);
 		if (!xp->parent && !sock_flag(sk, SOCK_DEAD)) {
 			/* Simultaneous open: wake connect(). */
 			sk->sk_state_change(sk);

@@ -422,6 +422,7 @@ void xtcp_cong_on_tx_start(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt_us, long ca_rtt_us);
 void xtcp_cwnd_restart_check(struct sock *sk);
 void xtcp_cwnd_validate(struct sock *sk, bool sent, bool cwnd_limited);
+u32 xtcp_init_cwnd(const struct sock *sk);
 bool xtcp_loss_recovery(struct sock *sk);
 
 /* xtcp_rack.c: RACK-TLP loss detection (RFC 8985) */

@@ -61,6 +61,8 @@ TEST_PROGS += send_tsq.sh
 # SO_MAX_PACING_RATE through sch_fq (EDT) and internal pacing.
 TEST_PROGS += send_pacing.sh
 TEST_FILES += send_pacing.py
+# The window a connection starts with: route initcwnd, SYN timeouts.
+TEST_PROGS += send_initcwnd.sh
 # cwnd restart after an idle gap longer than the RTO.
 TEST_PROGS += send_idle.sh
 TEST_FILES += send_idle.py send_cc.py

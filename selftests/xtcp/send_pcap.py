@@ -13,6 +13,9 @@
       the times of SUT's zero-window probes (no data, sequence number one
       below the peer's last ACK, sent while the peer's window was zero),
       one per line.
+  send_pcap.py FILE SUT_IP flight
+      the first flight: the data bytes and packets SUT_IP sent before
+      the first ACK that acknowledged any of it: "flight <bytes> <packets>"
   send_pcap.py FILE SUT_IP fastrtx
       for the first retransmitted data segment from SUT_IP: the duplicate
       ACKs for it (with SACK blocks) that arrived before the
@@ -117,6 +120,20 @@ def main():
             if wnd == 0 and n == 0 and not flags & 0x07 and \
                ack is not None and (seq + 1) & 0xFFFFFFFF == ack:
                 print("%.6f" % t)
+        return 0
+    if mode == "flight":
+        nbytes = npkts = 0
+        for _, src, seq, ack, flags, n, _ in segs:
+            if src != sut:
+                # isn + 1 is the SYN's: past it, data is acknowledged.
+                if flags & 0x10 and npkts and \
+                   0 < ((ack - isn - 1) & 0xFFFFFFFF) < 1 << 31:
+                    break
+                continue
+            if n > 0:
+                nbytes += n
+                npkts += 1
+        print("flight", nbytes, npkts)
         return 0
     if mode == "fastrtx":
         return fastrtx(segs, sut, isn, list(sack_acks(path, sut)))

@@ -30,6 +30,9 @@ else (send, setsockopt, getsockopt, poll) works on it as on TCP.
                  or "read <bytes> <ERRNO>")
         shutdown  close
       prints "ok" at the end; any failed step exits 1.
+  send_sock.py acceptor FAMILY PORT SCRIPT
+      listen on PORT, accept one connection and run SCRIPT's steps
+      (those of client, but connect) on it.
   send_sock.py server FAMILY PORT [STEPS]
       accept one connection and read until EOF (STEPS: pause=MS, read
       nothing for MS first; rcvbuf=N, set on the listener; lowat=N,
@@ -111,7 +114,22 @@ def out(*a):
 
 
 def client(fam, addr, port, script):
-    s = socket.socket(family(fam), socket.SOCK_STREAM, 0)
+    return run_steps(socket.socket(family(fam), socket.SOCK_STREAM, 0),
+                     fam, addr, port, script)
+
+
+def acceptor(fam, port, script):
+    """Accept one connection on FAMILY and run SCRIPT's steps on it."""
+    ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    xbind(ls, "0.0.0.0", port)
+    ls.listen(1)
+    c = xaccept(ls)
+    ls.close()
+    return run_steps(c, fam, None, port, script)
+
+
+def run_steps(s, fam, addr, port, script):
     for step in script.split(";"):
         if "=" in step:
             key, val = step.split("=", 1)
@@ -303,6 +321,8 @@ def main():
         if "connect" not in script.split(";"):
             script = "connect;" + script
         return client(sys.argv[2], sys.argv[3], int(sys.argv[4]), script)
+    if len(sys.argv) >= 5 and sys.argv[1] == "acceptor":
+        return acceptor(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     if len(sys.argv) >= 4 and sys.argv[1] == "server":
         return server(sys.argv[2], int(sys.argv[3]),
                       sys.argv[4] if len(sys.argv) > 4 else "")
