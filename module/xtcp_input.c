@@ -731,10 +731,13 @@ static int xtcp_ack(struct sock *sk, const struct sk_buff *skb)
 	}
 	if (tp->tlp_high_seq)
 		xtcp_tlp_ack(sk, ack, true, dsack);
+	/* Only a reduction in progress holds cwnd (tcp_cong_control): after
+	 * an RTO, slow start from one segment clocks out the resends.
+	 */
 	if (icsk->icsk_ca_state == TCP_CA_Recovery)
 		xtcp_cwnd_reduction(sk, acked_pkts + tp->sacked_out - prior_sacked,
 				    lost, true);
-	else if (icsk->icsk_ca_state == TCP_CA_Open)
+	else
 		xtcp_cong_on_ack(sk, acked_pkts);
 	/* cwnd and srtt are settled for this ACK: the rate follows. */
 	xtcp_update_pacing_rate(sk);

@@ -24,6 +24,11 @@
 #     retransmission timeout: no copy is queued behind it (each segment
 #     leaves once, at the peer's capture) and the SUT counts the held
 #     resends (TCPSpuriousRtxHostQueues), as Linux TCP does.
+#  8. Everything sent in half a second is lost (the peer drops all data
+#     to the port), 100 ms away: after the RTO, cwnd grows from one
+#     segment by slow start while the resends go (TCP_INFO every 20 ms
+#     shows it above 8 in the Loss state), as Linux TCP's does, rather
+#     than one resend per round trip.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send_lib.sh"
@@ -203,7 +208,41 @@ t_host_queue() {
 	return $rc
 }
 
-ktap_header 7
+# rto_run FAMILY PORT: a 4 s bulk send sampled every 20 ms; the peer
+# drops all data to PORT from 1.5 s to 2 s.
+rto_run() {
+	local fam=$1 port=$2 srv cli rc=0
+	ip netns exec $B timeout 30 $SOCK server TCP "$port" >/dev/null &
+	srv=$!
+	wait_listen $B "$port" 10 || return 1
+	ip netns exec $A timeout 30 $SOCK client "$fam" 10.0.1.2 "$port" \
+		"bulk=4@20;close" >"$TMP/rto$fam.cli" 2>&1 &
+	cli=$!
+	sleep 1.5
+	ip netns exec $B iptables -A INPUT -p tcp --dport "$port" -j DROP
+	sleep 0.5
+	ip netns exec $B iptables -F INPUT
+	wait $cli || rc=1
+	wait $srv || rc=1
+	# "cw <t> <cwnd> <ssthresh> <ca_state> ...": ca_state 4 is Loss.
+	awk -v f="$fam" '$1 == "cw" && $5 == 4 { n++; if ($3 > m) m = $3 }
+	     END { printf "%s: %d samples in Loss, largest cwnd there %d\n",
+			  f, n, m
+		   exit !(n > 0 && m >= 8) }' "$TMP/rto$fam.cli" || rc=1
+	return $rc
+}
+
+t_rto_slow_start() {
+	local rc=0
+	command -v iptables >/dev/null || { echo "iptables missing"; return 4; }
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 100ms
+	rto_run TCP 7612 || rc=1
+	rto_run XTCP 7613 || rc=1
+	ip netns exec $B tc qdisc change dev xp0 root netem delay 1ms
+	return $rc
+}
+
+ktap_header 8
 ktap_run fast_retransmit_sack t_sack
 ktap_run fast_retransmit_newreno t_newreno
 ktap_run rto_backoff_doubles t_backoff
@@ -211,4 +250,5 @@ ktap_run user_timeout_etimedout t_user_timeout
 ktap_run fast_retransmit_immediate t_immediate
 ktap_run retransmit_gso_sized t_gso_rtx
 ktap_run retransmit_not_behind_held_original t_host_queue
+ktap_run slow_start_after_rto t_rto_slow_start
 ktap_finish
