@@ -1266,11 +1266,12 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
-	u32 max_segs = 0;
+	u32 max_segs;
 
 	/* Every ACK comes through here; most find nothing lost unsent. */
 	if (tp->retrans_out >= tp->lost_out)
 		return;
+	max_segs = xtcp_tso_segs(sk, xtcp_current_mss(sk));
 	/* Not the _safe walk: a split inserts the rest right after skb. */
 	skb_queue_walk(&xp->rtx_queue, skb) {
 		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
@@ -1283,8 +1284,6 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 			break;
 		if (xtcp_pacing_hold(sk) || xtcp_small_queue_check(sk, skb, 1))
 			break;
-		if (!max_segs)
-			max_segs = xtcp_tso_segs(sk, xtcp_current_mss(sk));
 		if (xtcp_retransmit_skb(sk, skb, min_t(u32, room, max_segs)))
 			break;
 		/* The rest of the queue holds nothing more to resend. */
