@@ -17,17 +17,11 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from send_sock import family, xaccept, xbind  # noqa: E402
+from send_sock import accept_one  # noqa: E402
 
 
 def server(fam, port, rcvbuf):
-    ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if rcvbuf:
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    xbind(ls, "0.0.0.0", port)
-    ls.listen(1)
-    c = xaccept(ls)
+    c = accept_one(fam, port, rcvbuf or None)
     start = c.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
     total = 0
     buf = bytearray(1 << 16)

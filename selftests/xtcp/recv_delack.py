@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from send_sock import family, tcp_info, xaccept, xbind, xconnect  # noqa: E402,E501
+from send_sock import accept_one, family, tcp_info, xconnect  # noqa: E402
 from xtcp_pcap import ones_sum  # noqa: E402
 
 
@@ -36,11 +36,7 @@ def pure(s):
 
 
 def server(fam, port):
-    ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    xbind(ls, "0.0.0.0", port)
-    ls.listen(1)
-    s = xaccept(ls)
+    s = accept_one(fam, port)
     while s.recv(1):
         s.sendall(b"r")
     print("pure", pure(s), flush=True)

@@ -27,7 +27,6 @@
 
 send_setup si python3 tcpdump iptables tc
 peer_delay delay 50ms
-modprobe xt_statistic 2>/dev/null
 # Linux TCP would seed its RTO from the RTTs earlier connections to the
 # peer left in its metrics cache; xtcp keeps none.
 ip netns exec $A sysctl -qw net.ipv4.tcp_no_metrics_save=1
@@ -116,16 +115,14 @@ t_initcwnd() {
 	return $rc
 }
 
-# drop_first NS COUNT MATCH...: NS drops the first COUNT packets that
-# MATCH (iptables INPUT; each rule drops the first packet it sees, so the
-# next one passes it to the rule after).
+# drop_first COUNT MATCH...: the peer drops the first COUNT packets that
+# MATCH (one rule per packet: each drops the first that reaches it).
 drop_first() {
-	local ns=$1 n=$2 i
+	local n=$1
 
-	shift 2
-	for i in $(seq "$n"); do
-		ip netns exec "$ns" iptables -A INPUT "$@" -m statistic \
-			--mode nth --every 1000000 --packet 0 -j DROP || return 1
+	shift
+	for _ in $(seq "$n"); do
+		peer_drop_nth 1 "$@" || return 1
 	done
 }
 
@@ -151,7 +148,7 @@ t_syn_lost() {
 				rtx=
 			fi
 			# shellcheck disable=SC2086
-			drop_first $B ${n%nots} -p tcp $match || return 1
+			drop_first ${n%nots} -p tcp $match || return 1
 			# One retransmission is forgiven, two are not.
 			run "sl$1$n$fam" "$1" $fam &&
 				expect "sl$1$n$fam" $((${n%nots} == 1 ? 10 : 1)) $rtx ||

@@ -50,14 +50,22 @@ peer_delay() {
 		skip_all "netem unavailable"
 }
 
+# peer_drop_nth N MATCH...: the peer drops, once, the Nth packet that
+# the iptables MATCH takes (each rule counts only what reaches it).
+peer_drop_nth() {
+	local n=$1
+
+	shift
+	modprobe xt_statistic 2>/dev/null
+	ip netns exec $B iptables -A INPUT "$@" \
+		-m statistic --mode nth --every 1000000 --packet $((n - 1)) -j DROP
+}
+
 # peer_drop PORT MINLEN N: the peer drops, once, the Nth packet to PORT
 # whose IP length is at least MINLEN (over veth a GSO skb is one packet).
 peer_drop() {
-	modprobe xt_statistic 2>/dev/null
 	modprobe xt_length 2>/dev/null
-	ip netns exec $B iptables -A INPUT -p tcp --dport "$1" \
-		-m length --length "$2":65535 \
-		-m statistic --mode nth --every 1000000 --packet $(($3 - 1)) -j DROP
+	peer_drop_nth "$3" -p tcp --dport "$1" -m length --length "$2":65535
 }
 
 send_teardown() {

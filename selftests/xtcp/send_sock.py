@@ -118,15 +118,23 @@ def client(fam, addr, port, script):
                      fam, addr, port, script)
 
 
-def acceptor(fam, port, script):
-    """Accept one connection on FAMILY and run SCRIPT's steps on it."""
+def accept_one(fam, port, rcvbuf=None):
+    """One connection accepted on PORT, for either family (SO_RCVBUF on
+    the listener first, if given, so the connection inherits it)."""
     ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf is not None:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     xbind(ls, "0.0.0.0", port)
     ls.listen(1)
     c = xaccept(ls)
     ls.close()
-    return run_steps(c, fam, None, port, script)
+    return c
+
+
+def acceptor(fam, port, script):
+    """Accept one connection on FAMILY and run SCRIPT's steps on it."""
+    return run_steps(accept_one(fam, port), fam, None, port, script)
 
 
 def run_steps(s, fam, addr, port, script):
@@ -294,13 +302,8 @@ def run_steps(s, fam, addr, port, script):
 
 def server(fam, port, steps):
     opts = dict(x.split("=", 1) for x in steps.split(";") if "=" in x)
-    ls = socket.socket(family(fam), socket.SOCK_STREAM, 0)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if "rcvbuf" in opts:
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(opts["rcvbuf"]))
-    ls.bind(("0.0.0.0", port))
-    ls.listen(1)
-    c, _ = ls.accept()
+    c = accept_one(fam, port,
+                   int(opts["rcvbuf"]) if "rcvbuf" in opts else None)
     if "lowat" in opts:
         c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, int(opts["lowat"]))
     if "pause" in opts:
