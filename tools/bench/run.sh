@@ -36,7 +36,7 @@
 #                           [--no-profile] [--profile-tests LIST]
 #   --quick   3 repetitions of 1 s, no profile, no swapped driver run
 #             (about 3 minutes); the default is 5 x 2 s (about 12)
-#   --profile-tests LIST  the tests to profile on veth and igb (perf
+#   --profile-tests LIST  the tests to profile on lo, veth and igb (perf
 #             record -a -g, each sender; on igb also call counts of the
 #             TX completion path), default bulk_1x64K; turns the profile on
 # Every run also records its retransmissions and segments (TCP_INFO) and
@@ -513,6 +513,7 @@ profile_path() {	# profile_path PATH SENDER [TEST]
 	local rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children)
 
 	case $path in
+	lo) sns=blo rns=blo host=127.0.0.1 ;;
 	veth) sns=bs rns=br host=10.0.1.2 ;;
 	igb) sns=ws rns=wr host=10.0.3.2 ;;
 	*) echo "run.sh: no profile for path $path" >&2; return 1 ;;
@@ -591,6 +592,16 @@ profile_path() {	# profile_path PATH SENDER [TEST]
 	say "profile written: $(basename "$f")"
 }
 
+profile_all() {	# profile_all PATH: each profiled test, both senders
+	local t
+
+	[ -n "$profile" ] && command -v perf >/dev/null || return 0
+	for t in $profile_tests; do
+		profile_path "$1" XTCP "$t"
+		profile_path "$1" TCP "$t"
+	done
+}
+
 # ---------------------------------------------------------------------
 
 say "$(sed -n 's/^mode=//p' "$out/env.txt"); paths $paths; tests $tests"
@@ -600,28 +611,19 @@ for p in ${paths//,/ }; do
 	lo)
 		setup_lo || { skip_path lo "cannot create a namespace"; continue; }
 		bench_path lo blo blo 127.0.0.1 5201
+		profile_all lo
 		;;
 	veth)
 		setup_veth || { skip_path veth "cannot create veth pair"; continue; }
 		bench_path veth bs br 10.0.1.2 5202
-		if [ -n "$profile" ] && command -v perf >/dev/null; then
-			for t in $profile_tests; do
-				profile_path veth XTCP "$t"
-				profile_path veth TCP "$t"
-			done
-		fi
+		profile_all veth
 		;;
 	igb)
 		have_nics || { skip_path igb "needs the two igb NICs of tools/xvm and driver/xtcp_igb.ko"; continue; }
 		wire_up "$XVM_NIC0" xtcp_igb "$XVM_NIC1" ||
 			{ failed=1; skip_path igb "xtcp_igb wire did not come up"; continue; }
 		bench_path igb ws wr 10.0.3.2 5203
-		if [ -n "$profile" ] && command -v perf >/dev/null; then
-			for t in $profile_tests; do
-				profile_path igb XTCP "$t"
-				profile_path igb TCP "$t"
-			done
-		fi
+		profile_all igb
 		# nothing needs the wire after this; only see whether it frees
 		wire_down 30
 		;;
