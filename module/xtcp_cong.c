@@ -261,11 +261,12 @@ void xtcp_cong_on_tx_start(struct sock *sk)
 
 /*
  * Congestion window validation after idle (RFC 7661's concern, Linux's
- * tcp_cwnd_restart with net.ipv4.tcp_slow_start_after_idle): new data
- * after more than an RTO without sending finds a cwnd that no longer
- * reflects the path. ssthresh keeps the memory of it (at least 3/4 of
- * cwnd); cwnd halves per RTO of idle, down to the restart window
- * (the route's initcwnd or 10, never above the current cwnd).
+ * tcp_cwnd_restart with net.ipv4.tcp_slow_start_after_idle): new data,
+ * or a peer's window reopening on queued data, after more than an RTO
+ * without sending finds a cwnd that no longer reflects the path.
+ * ssthresh keeps the memory of it (at least 3/4 of cwnd); cwnd halves
+ * per RTO of idle, down to the restart window (the route's initcwnd or
+ * 10, never above the current cwnd).
  */
 void xtcp_cwnd_restart_check(struct sock *sk)
 {

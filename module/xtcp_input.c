@@ -170,6 +170,11 @@ static void xtcp_ack_update_window(struct sock *sk, const struct sk_buff *skb,
 		tp->snd_wl1 = cb->seq;
 		if (tp->snd_wnd != nwin) {
 			tp->snd_wnd = nwin;
+			/* Data waited for this window with nothing in flight:
+			 * as after idle, the cwnd may no longer hold.
+			 */
+			if (!tcp_write_queue_empty(sk))
+				xtcp_cwnd_restart_check(sk);
 			if (nwin > tp->max_window)
 				tp->max_window = nwin;
 		}

@@ -16,6 +16,12 @@
   send_pcap.py FILE SUT_IP flight
       the first flight: the data bytes and packets SUT_IP sent before
       the first ACK that acknowledged any of it: "flight <bytes> <packets>"
+  send_pcap.py FILE SUT_IP reopen
+      the flight that followed the longest closed window: the data bytes
+      and packets SUT_IP sent after the peer's window reopened (its first
+      ACK with a non-zero window after one or more with a zero one) and
+      before an ACK acknowledged any of them:
+      "reopen <bytes> <packets> <seconds the window was closed>"
   send_pcap.py FILE SUT_IP fastrtx
       for the first retransmitted data segment from SUT_IP: the duplicate
       ACKs for it (with SACK blocks) that arrived before the
@@ -73,6 +79,34 @@ def sack_acks(path, sut):
                 yield t, struct.unpack("!I", th[8:12])[0]
                 break
             i += opts[i + 1]
+
+
+def reopen(segs, sut):
+    best = None		# (closed seconds, bytes, packets)
+    closed = cur = None	# when the window closed; [closed, ack, bytes, pkts]
+    for t, src, _, ack, flags, n, win in segs:
+        if src == sut:
+            if cur and n > 0:
+                cur[2] += n
+                cur[3] += 1
+            continue
+        if cur and cur[3] and 0 < ((ack - cur[1]) & 0xFFFFFFFF) < 1 << 31:
+            if best is None or cur[0] > best[0]:
+                best = (cur[0], cur[2], cur[3])
+            cur = None
+        if not flags & 0x10:
+            continue
+        if win == 0:
+            if closed is None:
+                closed = t
+        elif closed is not None:
+            cur = [t - closed, ack, 0, 0]
+            closed = None
+    if best is None:
+        print("no reopened window")
+        return 1
+    print("reopen %d %d %.3f" % (best[1], best[2], best[0]))
+    return 0
 
 
 def main():
@@ -135,6 +169,8 @@ def main():
                 npkts += 1
         print("flight", nbytes, npkts)
         return 0
+    if mode == "reopen":
+        return reopen(segs, sut)
     if mode == "fastrtx":
         return fastrtx(segs, sut, isn, list(sack_acks(path, sut)))
     print(__doc__)
