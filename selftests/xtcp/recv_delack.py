@@ -26,7 +26,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from send_sock import accept_one, family, tcp_info, xconnect  # noqa: E402
+from send_sock import (accept_one, family, tcp_info, wait_file,  # noqa: E402
+                       xconnect)
 from xtcp_pcap import ones_sum  # noqa: E402
 
 
@@ -54,14 +55,6 @@ def client(fam, addr, port, count, think_ms):
             time.sleep(think_ms / 1000)
     print("pure", pure(s), flush=True)
     s.close()
-
-
-def waitfile(path, secs=20):
-    t0 = time.time()
-    while not os.path.exists(path):
-        if time.time() - t0 > secs:
-            sys.exit("timeout waiting for " + path)
-        time.sleep(0.01)
 
 
 def tcp_csum(ip):
@@ -114,11 +107,11 @@ def replay(addr, port, count, dev, dirname):
     # Let the last answer's delayed ACK go out before the old data comes.
     time.sleep(0.3)
     print("ready", flush=True)
-    waitfile(os.path.join(dirname, "go1"))
+    wait_file(os.path.join(dirname, "go1"))
     pk.send(last)
     time.sleep(0.2)
     print("replayed", flush=True)
-    waitfile(os.path.join(dirname, "go2"))
+    wait_file(os.path.join(dirname, "go2"))
     s.close()
 
 

@@ -22,8 +22,9 @@ queued), it prints "before <snd_cwnd> <snd_ssthresh> <rto_us>", waits
 PAUSE_MS and touches DIR/reopen: the receiver reads RCVBUF bytes (half
 the buffer the kernel gives it; less may not reopen the window, as
 __tcp_select_window avoids small ones) and the window opens again.
-When that data is acknowledged and the window is closed again, it prints "after <snd_cwnd> <snd_ssthresh> <segments>"
-(the segments the reopened window took), touches DIR/drain (the receiver
+When that data is acknowledged and the window is closed again, it
+prints "after <snd_cwnd> <snd_ssthresh> <segments>" (the segments the
+reopened window took), touches DIR/drain (the receiver
 reads the rest, to EOF) and closes. No write waits for send buffer space:
 the sender is never the limit (SO_SNDBUF is twice QUEUE_BYTES and the
 second write is non-blocking; a short one fails the run).
@@ -35,15 +36,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from send_sock import accept_one, family, tcp_info, xconnect  # noqa: E402
-
-
-def wait_for(cond, what, secs=20):
-    deadline = time.time() + secs
-    while not cond():
-        if time.time() > deadline:
-            raise TimeoutError(what)
-        time.sleep(0.002)
+from send_sock import (accept_one, family, tcp_info, wait_file,  # noqa: E402
+                       wait_for, xconnect)
 
 
 def window_closed(s):
@@ -107,12 +101,12 @@ def zrecv(port, rcvbuf, d):
             print("EOF before the window closed", flush=True)
             return 1
         total += len(b)
-    wait_for(lambda: os.path.exists(os.path.join(d, "reopen")), "no reopen", 60)
+    wait_file(os.path.join(d, "reopen"), 60)
     want = total + int(rcvbuf)
     c.settimeout(20)
     while total < want:
         total += len(c.recv(want - total))
-    wait_for(lambda: os.path.exists(os.path.join(d, "drain")), "no drain", 60)
+    wait_file(os.path.join(d, "drain"), 60)
     while True:
         b = c.recv(65536)
         if not b:

@@ -102,6 +102,21 @@ def xaccept(ls):
     return socket.socket(fileno=fd)
 
 
+def wait_for(cond, what, secs=20):
+    """Poll COND until it holds; TimeoutError(WHAT) after SECS."""
+    deadline = time.time() + secs
+    while not cond():
+        if time.time() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.002)
+
+
+def wait_file(path, secs=20):
+    """Wait until another process creates PATH (its signal)."""
+    wait_for(lambda: os.path.exists(path), "timeout waiting for " + path,
+             secs)
+
+
 def tcp_info(s):
     raw = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
     size = struct.calcsize(TCP_INFO_FMT)
@@ -229,12 +244,11 @@ def run_steps(s, fam, addr, port, script):
         elif key == "touch":
             open(val, "w").close()
         elif key == "waitfile":
-            t0 = time.time()
-            while not os.path.exists(val):
-                if time.time() - t0 > 30:
-                    out("waitfile timeout", val)
-                    return 1
-                time.sleep(0.01)
+            try:
+                wait_file(val, 30)
+            except TimeoutError:
+                out("waitfile timeout", val)
+                return 1
         elif key == "waiterr":
             p = select.poll()
             p.register(s, select.POLLERR | select.POLLHUP)
