@@ -16,6 +16,10 @@ ktap_header() {	# ktap_header PLAN
 	echo "1..$1"
 }
 
+# median3 "A B C": the median of three numbers (a test's comparisons
+# with Linux TCP take each side's median of three runs)
+median3() { tr ' ' '\n' <<<"$1" | sort -n | sed -n 2p; }
+
 ktap_result() {	# ktap_result 0|1|4 NAME [REASON]
 	ktap_n=$((ktap_n + 1))
 	case "$1" in

@@ -136,8 +136,8 @@ skbs_once() {
 # two CPUs' input queues, which can reorder them; a sender that then
 # retransmits (both stacks do: in 6 transfers each, xtcp in 1 and Linux
 # TCP in 2, RACK marking the late segments lost) is in loss recovery,
-# which never defers, and the run measures that instead. Each retry is reported with the loss counters
-# of the run it replaces.
+# which never defers, and the run measures that instead. Each retry is
+# reported with the loss counters of the run it replaces.
 skbs() {
 	local try out r
 
@@ -151,10 +151,8 @@ skbs() {
 	echo "$out"
 }
 
-# col N LINES: column N of LINES, on one line; median LIST: the median
-# of a list of three
+# col N LINES: column N of LINES, on one line
 col() { cut -d' ' -f"$1" <<<"$2" | paste -sd' '; }
-median() { tr ' ' '\n' <<<"$1" | sort -n | sed -n 2p; }
 
 # Cases 3 and 4 compare xtcp with one Linux TCP run of the same
 # transfer, and either family's count varies from run to run (Linux
@@ -198,7 +196,7 @@ if [ "$n_on" -gt 0 ] && [ "$n_tcp" -gt 0 ] &&
    x3=$(reps XTCP 7606 2) && t3=$(reps TCP 7607 2); then
 	xs="$((b_on / n_on)) $(col 1 "$x3")"
 	ts="$((b_tcp / n_tcp)) $(col 1 "$t3")"
-	x=$(median "$xs") t=$(median "$ts")
+	x=$(median3 "$xs") t=$(median3 "$ts")
 	echo "# bytes per data skb: XTCP $xs, TCP $ts"
 	[ $((x * 2)) -ge "$t" ] && [ "$x" -le $((t * 2)) ]
 	ktap_result $? bytes_per_skb_as_tcp \
@@ -214,7 +212,7 @@ w_t=$(reps TCP 7605 3) || { fail=1; w_t=; }
 unset ONE_WAY_SERVER_ARGS
 if [ -n "$w_x" ] && [ -n "$w_t" ]; then
 	xs=$(col 2 "$w_x") ts=$(col 2 "$w_t")
-	s_wx=$(median "$xs") s_wt=$(median "$ts")
+	s_wx=$(median3 "$xs") s_wt=$(median3 "$ts")
 	echo "# sub-MSS data skbs at the window edge: XTCP $xs, TCP $ts"
 	lim=$((2 * s_wt > 5 ? 2 * s_wt : 5))
 	[ "$s_wx" -le $lim ]

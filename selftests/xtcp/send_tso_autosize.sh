@@ -69,7 +69,6 @@ run() {
 }
 
 # Three runs per family, taking turns, each side's median compared.
-median() { tr ' ' '\n' <<<"$1" | sort -n | sed -n 2p; }
 t_all='' x_all='' t_ok=0 x_ok=0
 for _ in 1 2 3; do
 	read -r bpp n < <(run TCP)
@@ -81,7 +80,7 @@ for _ in 1 2 3; do
 	x_all="$x_all${bpp:+ $bpp}"
 	[ "${n:-0}" = $BYTES ] && x_ok=$((x_ok + 1))
 done
-t_bpp=$(median "${t_all# }") x_bpp=$(median "${x_all# }")
+t_bpp=$(median3 "${t_all# }") x_bpp=$(median3 "${x_all# }")
 
 # the size pacing alone allows: ~1 ms at RATE
 pace=$((RATE >> 10))
